@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+/**
+ * gridcast — forecast gridded weather data. The front door: one small module per command,
+ * loaded only when that command runs (so `gridcast inspect` never loads TensorFlow.js).
+ */
+import { reportError, type Command } from './cli/command.js';
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  inspect: async () => (await import('./commands/inspect.js')).inspectCommand,
+};
+
+function usage(summaries: [string, string][]): string {
+  const width = Math.max(...summaries.map(([n]) => n.length));
+  return `usage: gridcast <command> [options]
+
+commands:
+${summaries.map(([n, s]) => `  ${n.padEnd(width)}  ${s}`).join('\n')}
+
+Run 'gridcast <command> --help' for a command's options.`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    const list = await Promise.all(Object.values(COMMANDS).map(async (load) => await load()));
+    process.stdout.write(`${usage(list.map((c) => [c.name, c.summary]))}\n`);
+    return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    const { createRequire } = await import('node:module');
+    process.stdout.write(`${createRequire(import.meta.url)('../package.json').version}\n`);
+    return 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`gridcast: unknown command '${name}'. Commands: ${Object.keys(COMMANDS).join(', ')}\n`);
+    return 2;
+  }
+  const command = await load();
+  try {
+    return await command.run(rest);
+  } catch (e) {
+    return reportError(e, command.help);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e) => { process.exitCode = reportError(e); },
+);

@@ -7,6 +7,9 @@ import { reportError, type Command } from './cli/command.js';
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   inspect: async () => (await import('./commands/inspect.js')).inspectCommand,
+  demo: async () => (await import('./commands/demo.js')).demoCommand,
+  run: async () => (await import('./commands/run.js')).runCommand,
+  ingest: async () => (await import('./commands/ingest.js')).ingestCommand,
 };
 
 function usage(summaries: [string, string][]): string {

@@ -21,10 +21,17 @@ export interface Command {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** What `parse` returns: option values by name and the positional arguments. */
+export interface Parsed {
+  values: Record<string, any>;
+  positionals: string[];
+}
+
 /** parseArgs with strict checking; unknown options become UsageError naming the option. */
-export function parse<O extends Options>(argv: string[], options: O, allowPositionals = true) {
+export function parse(argv: string[], options: Options, allowPositionals = true): Parsed {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
+    const r = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
+    return { values: r.values as Record<string, any>, positionals: r.positionals };
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

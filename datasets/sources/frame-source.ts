@@ -140,7 +140,7 @@ export async function openFrameSource(spec: SourceSpec, grid: GridOptions = {}):
         const a = variable.attributes;
         channel = {
           name: spec.name ?? variableName,
-          units: attrString(a, 'units'),
+          units: attrString(a, 'units') ?? attrString(ds.attributes, 'units') ?? attrString(ds.attributes, 'UNITS'),
           longName: attrString(a, 'long_name') ?? attrString(a, 'standard_name'),
           source: `${path}:${variableName}`,
         };

@@ -10,6 +10,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./commands/demo.js')).demoCommand,
   run: async () => (await import('./commands/run.js')).runCommand,
   ingest: async () => (await import('./commands/ingest.js')).ingestCommand,
+  train: async () => (await import('./commands/train.js')).trainCommand,
+  evaluate: async () => (await import('./commands/evaluate.js')).evaluateCommand,
+  predict: async () => (await import('./commands/predict.js')).predictCommand,
+  convert: async () => (await import('./commands/convert.js')).convertCommand,
 };
 
 function usage(summaries: [string, string][]): string {
@@ -30,8 +34,11 @@ async function main(argv: string[]): Promise<number> {
     return name ? 0 : 2;
   }
   if (name === '--version') {
-    const { createRequire } = await import('node:module');
-    process.stdout.write(`${createRequire(import.meta.url)('../package.json').version}\n`);
+    const { readFileSync, existsSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    // bin/ under tsx, dist/bin/ when built: the package root is one or two levels up.
+    const root = [join(import.meta.dirname, '..'), join(import.meta.dirname, '..', '..')].find((d) => existsSync(join(d, 'package.json')) && JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')).name === 'gridcast');
+    process.stdout.write(`${root ? JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version : 'unknown'}\n`);
     return 0;
   }
   const load = COMMANDS[name];

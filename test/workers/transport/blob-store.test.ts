@@ -1,0 +1,251 @@
+/**
+ * The blob store against a real Redis: round trips, checksums, missing blobs, reference counts,
+ * TTL and the byte budget. Every key lives under a prefix unique to this run and none is left.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isGridcastError } from '../../../datasets/errors.js';
+import { BlobNotFoundError, ChecksumError, TransportError } from '../../../workers/errors.js';
+import { createWorkerConnection } from '../../../workers/redis/index.js';
+import { BlobStore, MiB, type BlobRef } from '../../../workers/transport/index.js';
+import { deleteKeys, keysUnder, stopTestRedis, testRedisUrl, uniquePrefix } from '../redis/redis-server.js';
+
+const CHUNK = 1024;
+let client: Redis;
+const prefix = uniquePrefix('blob');
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+let n = 0;
+/** A store under its own sub-prefix so each test can assert "nothing left" on its own keys. */
+const store = (opts: ConstructorParameters<typeof BlobStore>[1] = {}) =>
+  new BlobStore(client, { prefix: `${prefix}:${++n}`, chunkSize: CHUNK, ...opts });
+
+beforeAll(async () => {
+  client = createWorkerConnection({ url: await testRedisUrl() });
+});
+
+afterAll(async () => {
+  const left = await keysUnder(client, prefix);
+  await deleteKeys(client, prefix);
+  client.disconnect();
+  await stopTestRedis();
+  expect(left).toEqual([]);
+});
+
+async function expectError<T extends Error>(p: Promise<unknown>, kind: string): Promise<T> {
+  try {
+    await p;
+  } catch (e) {
+    expect(isGridcastError(e, kind), `expected ${kind}, got ${String(e)}`).toBe(true);
+    return e as T;
+  }
+  throw new Error(`expected a ${kind} error, got success`);
+}
+
+describe('round trip', () => {
+  it.each([
+    ['0 bytes', 0], ['1 byte', 1], ['exactly one chunk', CHUNK], ['many chunks', CHUNK * 7],
+    ['not a multiple of the chunk size', CHUNK * 5 + 17],
+  ])('%s', async (_, size) => {
+    const s = store();
+    const bytes = randomBytes(size);
+    const ref = await s.putBlob(bytes);
+    expect(ref).toEqual({ id: expect.any(String), size, sha256: sha(bytes), chunks: Math.ceil(size / CHUNK) });
+    expect(JSON.parse(JSON.stringify(ref))).toEqual(ref); // plain JSON for job data
+    const back = await s.getBlob(ref);
+    expect(Buffer.compare(back, bytes)).toBe(0);
+    expect(await s.release(ref.id)).toBe(0);
+    expect(await keysUnder(client, s.options.prefix)).toEqual([]);
+  });
+
+  it('with the default 4 MiB chunks, from a Float32Array view', async () => {
+    const s = store({ chunkSize: undefined });
+    const floats = new Float32Array(2.5 * MiB / 4 + 3).map((_, i) => Math.sin(i));
+    const view = new Uint8Array(floats.buffer, 4, floats.byteLength - 4); // an offset view, not the whole buffer
+    const ref = await s.putBlob(view);
+    expect(ref.chunks).toBe(1);
+    expect(Buffer.compare(await s.getBlob(ref), view)).toBe(0);
+    await s.release(ref.id);
+  });
+
+  it('puts a TTL on every key and stores the manifest', async () => {
+    const s = store({ ttlSeconds: 600 });
+    const ref = await s.putBlob(randomBytes(CHUNK * 2 + 1), { refs: 3 });
+    const keys = await keysUnder(client, `${s.options.prefix}:blob:`);
+    expect(keys).toHaveLength(1 + 3);
+    for (const k of keys) {
+      const ttl = await client.pttl(k);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(600_000);
+    }
+    expect(await s.manifest(ref.id)).toMatchObject({ size: CHUNK * 2 + 1, chunks: 3, chunkSize: CHUNK, sha256: ref.sha256, refs: 3 });
+    await s.deleteBlob(ref.id);
+    expect(await keysUnder(client, s.options.prefix)).toEqual([]);
+  });
+});
+
+describe('checksums and missing blobs', () => {
+  it('a corrupted chunk is detected, naming the blob and the chunk', async () => {
+    const s = store();
+    const ref = await s.putBlob(randomBytes(CHUNK * 4));
+    await client.set(`${s.options.prefix}:blob:${ref.id}:2`, randomBytes(CHUNK), 'KEEPTTL');
+    const e = await expectError<ChecksumError>(s.getBlob(ref), 'Checksum');
+    expect(e).toBeInstanceOf(ChecksumError);
+    expect(e.blobId).toBe(ref.id);
+    expect(e.chunk).toBe(2);
+    expect(e.message).toContain(`blob ${ref.id} chunk 2`);
+    await s.release(ref.id);
+  });
+
+  it('a truncated chunk is a checksum error too', async () => {
+    const s = store();
+    const ref = await s.putBlob(randomBytes(CHUNK * 2));
+    await client.set(`${s.options.prefix}:blob:${ref.id}:1`, randomBytes(10), 'KEEPTTL');
+    expect((await expectError<ChecksumError>(s.getBlob(ref), 'Checksum')).chunk).toBe(1);
+    await s.release(ref.id);
+  });
+
+  it('a reference that does not match the manifest is refused', async () => {
+    const s = store();
+    const bytes = randomBytes(100);
+    const ref = await s.putBlob(bytes);
+    await expectError(s.getBlob({ ...ref, sha256: sha(Buffer.from('other')) }), 'Checksum');
+    await expectError(s.getBlob({ ...ref, size: 99 }), 'Checksum');
+    await s.release(ref.id);
+  });
+
+  it('a missing blob or a missing chunk is a BlobNotFoundError', async () => {
+    const s = store();
+    const ghost: BlobRef = { id: 'nope', size: 5, sha256: sha(Buffer.from('hello')), chunks: 1 };
+    expect(await expectError(s.getBlob(ghost), 'BlobNotFound')).toBeInstanceOf(BlobNotFoundError);
+    const ref = await s.putBlob(randomBytes(CHUNK * 3));
+    await client.del(`${s.options.prefix}:blob:${ref.id}:1`);
+    expect((await expectError<BlobNotFoundError>(s.getBlob(ref), 'BlobNotFound')).chunk).toBe(1);
+    await s.release(ref.id);
+  });
+
+  it('an expired blob is gone, and its bytes return to the budget', async () => {
+    const s = store({ budgetBytes: 4 * CHUNK });
+    const ref = await s.putBlob(randomBytes(3 * CHUNK), { ttlSeconds: 1 });
+    expect((await s.usage()).bytes).toBe(3 * CHUNK);
+    while ((await client.exists(`${s.options.prefix}:blob:${ref.id}`)) === 1) await sleep(100);
+    await expectError(s.getBlob(ref), 'BlobNotFound');
+    expect(await s.usage()).toEqual({ bytes: 0, blobs: 0 });
+    expect(await s.release(ref.id)).toBeNull();
+    expect(await keysUnder(client, s.options.prefix)).toEqual([]);
+  });
+
+  it('malformed references from job data are refused before any allocation', async () => {
+    const s = store();
+    for (const bad of [null, {}, { id: '../x', size: 1, sha256: 'a'.repeat(64), chunks: 1 },
+      { id: 'ok', size: -1, sha256: 'a'.repeat(64), chunks: 0 }, { id: 'ok', size: 1, sha256: 'xyz', chunks: 1 }]) {
+      await expectError(s.getBlob(bad as BlobRef), 'InvalidBlobRef');
+    }
+  });
+});
+
+describe('reference counting', () => {
+  it('release deletes every key only when the last reference goes', async () => {
+    const s = store();
+    const ref = await s.putBlob(randomBytes(CHUNK * 3 + 5), { refs: 2 });
+    expect(await s.release(ref.id)).toBe(1);
+    expect(Buffer.compare(await s.getBlob(ref), await s.getBlob(ref))).toBe(0);
+    expect(await s.addRefs(ref.id, 2)).toBe(3);
+    expect(await s.release(ref.id)).toBe(2);
+    expect(await s.release(ref.id)).toBe(1);
+    expect((await s.usage()).bytes).toBe(CHUNK * 3 + 5);
+    expect(await s.release(ref.id)).toBe(0);
+    expect(await keysUnder(client, s.options.prefix)).toEqual([]);
+    expect(await s.release(ref.id)).toBeNull(); // releasing twice is harmless
+    await expectError(s.addRefs(ref.id), 'BlobNotFound');
+    await expectError(s.getBlob(ref), 'BlobNotFound');
+  });
+});
+
+describe('release tokens', () => {
+  it('a holder releases at most once, however often it calls', async () => {
+    const s = store();
+    const ref = await s.putBlob(randomBytes(10), { refs: 2 });
+    expect(await s.release(ref.id, 'job-1')).toBe(1);
+    expect(await s.release(ref.id, 'job-1')).toBe(1); // a retry or a resent command: no effect
+    expect(await s.manifest(ref.id)).toMatchObject({ refs: 1 });
+    expect(await s.release(ref.id, 'job-2')).toBe(0);
+    expect(await keysUnder(client, s.options.prefix)).toEqual([]);
+  });
+});
+
+describe('byte budget', () => {
+  it('a second put waits until the first is released, and never overfills', async () => {
+    const s = store({ budgetBytes: 3 * CHUNK, pollMinMs: 5, pollMaxMs: 20 });
+    const a = await s.putBlob(randomBytes(2 * CHUNK));
+    let settled = false;
+    const bBytes = randomBytes(2 * CHUNK);
+    const b = s.putBlob(bBytes).finally(() => { settled = true; });
+    await sleep(150); // give the waiting put several polls; it must still be waiting
+    expect(settled).toBe(false);
+    expect(await s.usage()).toEqual({ bytes: 2 * CHUNK, blobs: 1 });
+    await s.release(a.id);
+    const refB = await b;
+    expect(Buffer.compare(await s.getBlob(refB), bBytes)).toBe(0);
+    expect((await s.usage()).bytes).toBe(2 * CHUNK);
+    await s.release(refB.id);
+    expect(await keysUnder(client, s.options.prefix)).toEqual([]);
+  });
+
+  it('times out with BudgetTimeoutError when nothing is released, leaving nothing behind', async () => {
+    const s = store({ budgetBytes: 3 * CHUNK, pollMinMs: 5, pollMaxMs: 20 });
+    const a = await s.putBlob(randomBytes(2 * CHUNK));
+    const e = await expectError<TransportError>(s.putBlob(randomBytes(2 * CHUNK), { timeoutMs: 60 }), 'BudgetTimeout');
+    expect(e.message).toMatch(/budget/);
+    expect(await s.usage()).toEqual({ bytes: 2 * CHUNK, blobs: 1 });
+    await expectError(s.putBlob(randomBytes(4 * CHUNK)), 'BudgetExceeded'); // can never fit
+    const aborted = new AbortController();
+    const c = s.putBlob(randomBytes(2 * CHUNK), { signal: aborted.signal });
+    aborted.abort();
+    await expect(c).rejects.toThrow(/abort/i);
+    await s.release(a.id);
+    expect(await keysUnder(client, s.options.prefix)).toEqual([]);
+  });
+
+  it('concurrent producers stay within the budget and every blob arrives', async () => {
+    const budget = 8 * CHUNK;
+    const s = store({ budgetBytes: budget, pollMinMs: 2, pollMaxMs: 10 });
+    const payloads = Array.from({ length: 12 }, (_, i) => randomBytes(CHUNK + 100 * i));
+    let maxSeen = 0;
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) { maxSeen = Math.max(maxSeen, (await s.usage()).bytes); await sleep(1); }
+    })();
+    const results = await Promise.all(payloads.map(async (bytes) => {
+      const ref = await s.putBlob(bytes);
+      const used = (await s.usage()).bytes;
+      const back = await s.getBlob(ref);
+      await sleep(5);
+      await s.release(ref.id);
+      return { same: Buffer.compare(back, bytes) === 0, used };
+    }));
+    watching = false;
+    await watcher;
+    expect(results.every((r) => r.same)).toBe(true);
+    expect(Math.max(maxSeen, ...results.map((r) => r.used))).toBeLessThanOrEqual(budget);
+    expect(await keysUnder(client, s.options.prefix)).toEqual([]);
+  });
+});
+
+describe('options', () => {
+  it('are validated with messages naming the field', () => {
+    expect(() => store({ chunkSize: 10 })).toThrow(/chunkSize/);
+    expect(() => store({ budgetBytes: 0 })).toThrow(/budgetBytes/);
+    expect(() => store({ ttlSeconds: 0.5 })).toThrow(/ttlSeconds/);
+    expect(() => store({ prefix: 'a b' })).toThrow(/prefix/);
+    expect(() => store({ pollMinMs: 50, pollMaxMs: 10 })).toThrow(/pollMaxMs/);
+  });
+
+  it('per put too', async () => {
+    const s = store();
+    await expectError(s.putBlob(Buffer.alloc(1), { refs: 0 }), 'InvalidOption');
+    await expectError(s.putBlob(Buffer.alloc(1), { ttlSeconds: -1 }), 'InvalidOption');
+    await expectError(s.addRefs('x', 0), 'Transport');
+  });
+});

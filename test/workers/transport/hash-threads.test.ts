@@ -1,0 +1,65 @@
+/**
+ * The same round trips and corruption checks with checksums computed on hash threads
+ * (`hashThreads: 2`) instead of the main thread: both hashers must agree byte for byte.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isGridcastError } from '../../../datasets/errors.js';
+import { createWorkerConnection } from '../../../workers/redis/index.js';
+import { mainThreadHasher, threadedHasher } from '../../../workers/transport/chunk-hasher.js';
+import { BlobStore } from '../../../workers/transport/index.js';
+import { deleteKeys, keysUnder, stopTestRedis, testRedisUrl, uniquePrefix } from '../redis/redis-server.js';
+
+const CHUNK = 1024;
+const prefix = uniquePrefix('hashthreads');
+let client: Redis;
+let threaded: BlobStore;
+let plain: BlobStore;
+
+beforeAll(async () => {
+  client = createWorkerConnection({ url: await testRedisUrl() });
+  threaded = new BlobStore(client, { prefix, chunkSize: CHUNK, hashThreads: 2 });
+  plain = new BlobStore(client, { prefix, chunkSize: CHUNK, hashThreads: 0 });
+});
+
+afterAll(async () => {
+  const left = await keysUnder(client, prefix);
+  await deleteKeys(client, prefix);
+  client.disconnect();
+  await stopTestRedis();
+  expect(left).toEqual([]);
+});
+
+describe('hash threads', () => {
+  it('digest the same as the main thread, through the staging ring', async () => {
+    const chunks = Array.from({ length: 21 }, (_, i) => randomBytes(i === 20 ? 77 : CHUNK));
+    const a = mainThreadHasher();
+    const b = threadedHasher(2, CHUNK, 3); // fewer slots than chunks: slots are reused
+    for (const c of chunks) { await a.add(c); await b.add(c); }
+    const [da, db] = await Promise.all([a.finish(), b.finish()]);
+    expect(db).toEqual(da);
+    expect(da.sha256).toBe(createHash('sha256').update(Buffer.concat(chunks)).digest('hex'));
+  });
+
+  it.each([0, 1, CHUNK, CHUNK * 11 + 5])('round-trip %i bytes, readable by either store', async (size) => {
+    const bytes = randomBytes(size);
+    const ref = await threaded.putBlob(bytes);
+    expect(Buffer.compare(await threaded.getBlob(ref), bytes)).toBe(0);
+    expect(Buffer.compare(await plain.getBlob(ref), bytes)).toBe(0);
+    const ref2 = await plain.putBlob(bytes);
+    expect(ref2.sha256).toBe(ref.sha256);
+    expect(Buffer.compare(await threaded.getBlob(ref2), bytes)).toBe(0);
+    await threaded.release(ref.id);
+    await plain.release(ref2.id);
+  });
+
+  it('detect a corrupted chunk and name it', async () => {
+    const ref = await threaded.putBlob(randomBytes(CHUNK * 5));
+    await client.set(`${prefix}:blob:${ref.id}:3`, randomBytes(CHUNK), 'KEEPTTL');
+    const e = await threaded.getBlob(ref).then(() => undefined, (x: unknown) => x);
+    expect(isGridcastError(e, 'Checksum')).toBe(true);
+    expect((e as { chunk?: number }).chunk).toBe(3);
+    await threaded.release(ref.id);
+  });
+});

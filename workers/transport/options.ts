@@ -1,0 +1,111 @@
+/**
+ * Options of the tensor blob store, with their defaults merged and validated in one place.
+ */
+import { InvalidOptionError } from '../../datasets/errors.js';
+
+/** One mebibyte. */
+export const MiB = 1024 * 1024;
+
+/** Options of {@link BlobStore}. Every field is optional; the default is in its comment. */
+export interface BlobStoreOptions {
+  /** Key prefix of the deployment; blobs live under `<prefix>:blob:<id>`. Default `process.env.GRIDCAST_PREFIX ?? 'gridcast'`. */
+  prefix?: string;
+  /** Bytes per chunk key. Default 4 MiB. Between 1 KiB and 512 MiB (Redis' largest string). */
+  chunkSize?: number;
+  /** Lifetime of a blob that nobody releases (safety net), in seconds. Default 86 400 (one day). */
+  ttlSeconds?: number;
+  /**
+   * Most bytes of blob data held in Redis under the prefix, by all producers together. A put that
+   * would exceed it waits for space. Default 1 GiB; `Infinity` disables backpressure.
+   */
+  budgetBytes?: number;
+  /** How long a put waits for budget before a `BudgetTimeoutError`, in ms. Default 300 000 (5 min). */
+  budgetTimeoutMs?: number;
+  /** First wait between budget checks, in ms; doubles up to `pollMaxMs`. Default 25. */
+  pollMinMs?: number;
+  /** Longest wait between budget checks, in ms. Default 1000. */
+  pollMaxMs?: number;
+  /** Chunks in flight at once when streaming a file in or out. Default 4. */
+  streamWindow?: number;
+  /**
+   * Threads computing the SHA-256 checksums of `putBlob`/`getBlob` while the main thread keeps
+   * moving bytes; 0 hashes on the main thread. Default 0: on our CPU-saturated 2-core benchmark
+   * machine threads were slower (messaging, contention — `npm run bench:transport -- --hash-threads 2`);
+   * on a host with idle cores, 2 (one per checksum: chunk and whole) hides hashing behind I/O.
+   */
+  hashThreads?: number;
+}
+
+/** Options of one put. */
+export interface PutBlobOptions {
+  /** Lifetime in seconds. Default: the store's `ttlSeconds`. */
+  ttlSeconds?: number;
+  /** Pending jobs that will read the blob; each calls `release` once. Default 1. */
+  refs?: number;
+  /** How long to wait for budget, in ms. Default: the store's `budgetTimeoutMs`. */
+  timeoutMs?: number;
+  /** Abort the wait for budget (and the put). */
+  signal?: AbortSignal;
+}
+
+/** Options after defaults. */
+export type ResolvedBlobStoreOptions = Required<BlobStoreOptions>;
+
+/** Merge defaults and validate; messages name the field. */
+export function resolveBlobStoreOptions(options: BlobStoreOptions = {}): ResolvedBlobStoreOptions {
+  const r: ResolvedBlobStoreOptions = {
+    prefix: options.prefix ?? process.env.GRIDCAST_PREFIX ?? 'gridcast',
+    chunkSize: options.chunkSize ?? 4 * MiB,
+    ttlSeconds: options.ttlSeconds ?? 86_400,
+    budgetBytes: options.budgetBytes ?? 1024 * MiB,
+    budgetTimeoutMs: options.budgetTimeoutMs ?? 300_000,
+    pollMinMs: options.pollMinMs ?? 25,
+    pollMaxMs: options.pollMaxMs ?? 1000,
+    streamWindow: options.streamWindow ?? 4,
+    hashThreads: options.hashThreads ?? 0,
+  };
+  if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(r.prefix)) {
+    throw new InvalidOptionError(`prefix must be 1-200 characters of A-Z a-z 0-9 _ . : -, got '${r.prefix}'`);
+  }
+  if (!Number.isInteger(r.chunkSize) || r.chunkSize < 1024 || r.chunkSize > 512 * MiB) {
+    throw new InvalidOptionError(`chunkSize must be an integer from 1024 to ${512 * MiB} bytes, got ${r.chunkSize}`);
+  }
+  checkTtl(r.ttlSeconds, 'ttlSeconds');
+  if (!(r.budgetBytes === Infinity || (Number.isSafeInteger(r.budgetBytes) && r.budgetBytes > 0))) {
+    throw new InvalidOptionError(`budgetBytes must be a positive integer or Infinity, got ${r.budgetBytes}`);
+  }
+  checkTimeout(r.budgetTimeoutMs, 'budgetTimeoutMs');
+  for (const f of ['pollMinMs', 'pollMaxMs'] as const) {
+    if (!Number.isFinite(r[f]) || r[f] <= 0) throw new InvalidOptionError(`${f} must be a positive number, got ${r[f]}`);
+  }
+  if (r.pollMaxMs < r.pollMinMs) throw new InvalidOptionError(`pollMaxMs must be at least pollMinMs (${r.pollMinMs}), got ${r.pollMaxMs}`);
+  if (!Number.isInteger(r.streamWindow) || r.streamWindow < 1) {
+    throw new InvalidOptionError(`streamWindow must be a positive integer, got ${r.streamWindow}`);
+  }
+  if (!Number.isInteger(r.hashThreads) || r.hashThreads < 0 || r.hashThreads > 16) {
+    throw new InvalidOptionError(`hashThreads must be an integer from 0 to 16, got ${r.hashThreads}`);
+  }
+  return r;
+}
+
+/** Validate per-put options against the store's defaults. */
+export function resolvePutOptions(store: ResolvedBlobStoreOptions, options: PutBlobOptions = {}): Required<Omit<PutBlobOptions, 'signal'>> & { signal?: AbortSignal } {
+  const r = {
+    ttlSeconds: options.ttlSeconds ?? store.ttlSeconds,
+    refs: options.refs ?? 1,
+    timeoutMs: options.timeoutMs ?? store.budgetTimeoutMs,
+    signal: options.signal,
+  };
+  checkTtl(r.ttlSeconds, 'ttlSeconds');
+  if (!Number.isInteger(r.refs) || r.refs < 1) throw new InvalidOptionError(`refs must be a positive integer, got ${r.refs}`);
+  checkTimeout(r.timeoutMs, 'timeoutMs');
+  return r;
+}
+
+function checkTtl(v: number, field: string): void {
+  if (!Number.isInteger(v) || v < 1) throw new InvalidOptionError(`${field} must be a positive integer number of seconds, got ${v}`);
+}
+
+function checkTimeout(v: number, field: string): void {
+  if (!(Number.isFinite(v) || v === Infinity) || v < 0) throw new InvalidOptionError(`${field} must be a non-negative number of ms, got ${v}`);
+}

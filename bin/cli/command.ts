@@ -5,7 +5,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isGridcastError } from '../../datasets/errors.js';
 import { isModelError } from '../../models/errors.js';
-import { isModelError } from '../../models/errors.js';
 
 /** Bad command-line usage: exit code 2 with the command's usage text. */
 export class UsageError extends Error {
@@ -52,11 +51,6 @@ export function reportError(e: unknown, help?: string): number {
     process.stderr.write(`gridcast: ${e.name}: ${e.message}\n`);
     if (process.env.GRIDCAST_DEBUG && e.stack) process.stderr.write(`${e.stack}\n`);
     return CONFIG_KINDS.has(e.kind) ? 2 : 1;
-  }
-  if (isModelError(e)) {
-    // A model rejected its options or weights (e.g. a PyTorch file with other key names).
-    process.stderr.write(`gridcast: ${e.name}: ${e.message}\n`);
-    return e.kind === 'InvalidOption' ? 2 : 1;
   }
   process.stderr.write(`gridcast: unexpected error: ${(e as Error)?.stack ?? String(e)}\n`);
   return 1;

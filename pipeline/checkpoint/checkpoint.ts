@@ -12,6 +12,7 @@ import { tempNameFor, readSafetensorsFile, writeSafetensorsFile } from '../../da
 import type { Tensor } from '../../datasets/tensors/safetensors.js';
 import type { ChannelInfo, Crs, GeoTransform } from '../../datasets/grid/types.js';
 import { CheckpointError } from '../errors.js';
+import { refuseForeignDir } from '../outputs/replace-dir.js';
 
 export const CHECKPOINT_FORMAT = 'gridcast-checkpoint';
 
@@ -84,6 +85,7 @@ function toTensors(a: NamedArrays): Record<string, Tensor> {
 
 /** Writes a checkpoint to `dir` atomically (replacing an existing one). */
 export async function saveCheckpoint(dir: string, ck: Omit<Checkpoint, 'dir'>): Promise<void> {
+  await refuseForeignDir(dir, 'config.json', 'a checkpoint directory');
   const tmp = tempNameFor(dir);
   await mkdir(tmp, { recursive: true });
   try {

@@ -13,6 +13,7 @@ import { writeGridNetcdf } from '../../datasets/writers/grid-netcdf.js';
 import { tempNameFor } from '../../datasets/tensors/safetensors-file.js';
 import type { ChannelInfo, Crs, GeoTransform } from '../../datasets/grid/types.js';
 import { renderQuicklook } from './quicklook.js';
+import { refuseForeignDir } from './replace-dir.js';
 
 export interface ForecastRun {
   /** Run name (file name prefix). */
@@ -54,6 +55,7 @@ const stamp = (iso: string) => iso.replace(/[-:]/g, '').replace(/\.\d+/, '').rep
 
 /** Writes the run into `dir` (replacing it atomically when it exists). */
 export async function writeForecast(dir: string, run: ForecastRun, o: WriteForecastOptions): Promise<WrittenForecast> {
+  await refuseForeignDir(dir, 'run.json', 'a forecast run directory');
   const tmp = tempNameFor(dir);
   await mkdir(tmp, { recursive: true });
   const files: WrittenForecast['files'] = [];

@@ -7,6 +7,7 @@
  * data and settings resumes from it — weights, Adam moments, RNG, schedule and history — so the
  * loss curve simply continues.
  */
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Dataset } from '../../datasets/dataset/open-dataset.js';
@@ -22,6 +23,10 @@ import { modelOptionsFor, shapeOf } from '../train/model-options.js';
 import { readOptimizerState, restoreOptimizerState } from '../train/optimizer-state.js';
 import { SeededRng } from '../train/seeded-rng.js';
 import { inputHash } from './hash.js';
+import { renderLossCurve } from '../outputs/loss-curve.js';
+import { tempNameFor } from '../../datasets/tensors/safetensors-file.js';
+import { checkCompatible } from '../checkpoint/compatibility.js';
+import { CheckpointError } from '../errors.js';
 
 export type TrainEvent =
   | { type: 'start'; epochs: number; fromEpoch: number; trainSamples: number; valSamples: number; backend: string; batchesPerEpoch: number }
@@ -34,6 +39,12 @@ export interface TrainOptions {
   checkpointsDir?: string;
   /** Resume from a matching `last` checkpoint (default true); false starts over. */
   resume?: boolean;
+  /**
+   * A checkpoint whose weights start a fresh run instead of the seeded initialisation — e.g. one
+   * imported from PyTorch by `gridcast convert` (fine-tuning). Its data must fit the dataset and
+   * its weights the config's model. Ignored when a matching `last` checkpoint is resumed.
+   */
+  init?: string;
   onEvent?: (e: TrainEvent) => void;
   /** Checked between batches; training stops with its reason (the last checkpoint stays). */
   signal?: AbortSignal;
@@ -94,10 +105,18 @@ export async function train(loaded: LoadedConfig, ds: Dataset, options: TrainOpt
     }
   }
 
+  let initWeights: typeof resumeWeights = null;
+  if (!resumeWeights && options.init) {
+    const init = await loadCheckpoint(options.init);
+    const g = ds.info.grid;
+    checkCompatible(init.config.data, { channels: ds.info.channels.map((ch) => ch.name), height: g.height, width: g.width, geotransform: g.geotransform, crs: g.crs, tIn: ds.info.window.tIn, tOut: ds.info.window.tOut }, { checkpoint: options.init, data: ds.dir });
+    initWeights = init.weights;
+  }
+
   const selection = await selectBackend(c.backend as BackendChoice, { log: options.log });
   const trainSet = new SplitBatches(ds, 'train');
   const valSet = new SplitBatches(ds, 'val');
-  const model: ForecastModel = resumeWeights ? fromConfigAndWeights(modelOptions, resumeWeights) : createModel(modelOptions);
+  const model: ForecastModel = resumeWeights ? fromConfigAndWeights(modelOptions, resumeWeights) : initWeights ? initModel(modelOptions, initWeights, options.init!) : createModel(modelOptions);
   const optimizer = tf.train.adam(tc.learningRate);
   const lossFn = tc.loss === 'mae' ? maskedMae : maskedMse;
   const encoderDecoder = c.model.kind === 'encoder-decoder';
@@ -169,6 +188,11 @@ export async function train(loaded: LoadedConfig, ds: Dataset, options: TrainOpt
       const weights = model.getWeights();
       if (improved) await saveCheckpoint(bestDir, { config, weights });
       await saveCheckpoint(lastDir, { config, weights, optimizer: await readOptimizerState(optimizer) });
+      // The loss curve so far, beside the checkpoints (temporary name, then rename).
+      const curve = join(root, 'loss-curve.svg');
+      const curveTmp = tempNameFor(curve);
+      await writeFile(curveTmp, renderLossCurve(s.history, `${c.name}: training loss`));
+      await rename(curveTmp, curve);
       const remaining = tc.epochs - s.epoch;
       emit({ type: 'epoch', epochs: tc.epochs, record, improved, etaSeconds: early ? 0 : remaining * seconds });
       if (early) break;
@@ -200,4 +224,13 @@ async function evaluateLoss(
     n += batch.size;
   }
   return sum / Math.max(1, n);
+}
+
+/** A fresh model carrying an init checkpoint's weights; CheckpointError when they do not fit the config's model. */
+function initModel(modelOptions: Parameters<typeof createModel>[0], weights: Parameters<typeof fromConfigAndWeights>[1], file: string): ForecastModel {
+  try {
+    return fromConfigAndWeights(modelOptions, weights);
+  } catch (cause) {
+    throw new CheckpointError(`its weights do not fit the config's model section: ${(cause as Error).message}`, { file, cause, expected: 'model settings (kind, hiddenDim, kernelSize, numLayers, returnAllLayers) equal to the checkpoint\'s' });
+  }
 }

@@ -24,4 +24,26 @@ export async function restoreOptimizerState(opt: tf.Optimizer, state: NamedArray
   }));
   await opt.setWeights(list);
   for (const w of list) w.tensor.dispose();
+  restoreAdamBetaPowers(opt, keys.length ? state[keys[0]].data[0] : 0);
+}
+
+/**
+ * TensorFlow.js's Adam restores its bias-correction powers as pow(beta, n + 1), while training
+ * multiplies them by beta once per step; the two differ in the last float32 bit, so a resumed
+ * run would drift from an uninterrupted one. Recompute them the way training does (float32
+ * products, which Math.fround reproduces exactly), so resuming is bit-exact.
+ */
+function restoreAdamBetaPowers(opt: tf.Optimizer, iterations: number): void {
+  const adam = opt as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable; beta1?: number; beta2?: number };
+  if (!(adam.accBeta1 instanceof tf.Variable) || !(adam.accBeta2 instanceof tf.Variable) || typeof adam.beta1 !== 'number' || typeof adam.beta2 !== 'number') return;
+  const [b1, b2] = [Math.fround(adam.beta1), Math.fround(adam.beta2)];
+  let [p1, p2] = [b1, b2];
+  for (let i = 0; i < iterations; i++) {
+    p1 = Math.fround(p1 * b1);
+    p2 = Math.fround(p2 * b2);
+  }
+  tf.tidy(() => {
+    adam.accBeta1!.assign(tf.scalar(p1));
+    adam.accBeta2!.assign(tf.scalar(p2));
+  });
 }

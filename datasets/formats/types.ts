@@ -65,6 +65,11 @@ export interface RasterDataset {
    * Rejects with UnknownVariableError (listing the variables) or InvalidOptionError (bad box).
    */
   read(variable: string, start?: number[], count?: number[]): Promise<NumericArray>;
+  /**
+   * Optional: like `read`, into `target` (the typed array `read` would return, of the box's
+   * length), so ingest can reuse one buffer per time slice instead of allocating each time.
+   */
+  readInto?<T extends NumericArray>(variable: string, target: T, start?: number[], count?: number[]): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -16,6 +16,12 @@ export interface ByteSource {
    * past the end. The returned view may share memory with an internal buffer: copy it to keep it.
    */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional: reads `target.length` bytes at `offset` into memory the caller owns. Readers use it
+   * to fill buffers they reuse from one time slice to the next; allocating (and zero-filling) a
+   * fresh buffer per read costs as much as the read itself at page-cache speed.
+   */
+  readInto?(offset: number, target: Uint8Array): Promise<void>;
   /** Releases the underlying handle. Reading after close is an error. */
   close(): Promise<void>;
 }
@@ -42,6 +48,10 @@ export class MemorySource implements ByteSource {
   async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(this.name, this.size, offset, length);
     return this.bytes.subarray(offset, offset + length);
+  }
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
+    checkRange(this.name, this.size, offset, target.length);
+    target.set(this.bytes.subarray(offset, offset + target.length));
   }
   async close(): Promise<void> {}
 }

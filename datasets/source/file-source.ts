@@ -28,18 +28,23 @@ export class FileSource implements ByteSource {
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
+    const out = new Uint8Array(length);
+    await this.readInto(offset, out);
+    return out;
+  }
+
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
+    const length = target.length;
     checkRange(this.name, this.size, offset, length);
     if (!this.handle) throw new GridcastError('read after close', { file: this.name });
-    const out = new Uint8Array(length);
     let done = 0;
     while (done < length) {
-      const { bytesRead } = await this.handle.read(out, done, length - done, offset + done);
+      const { bytesRead } = await this.handle.read(target, done, length - done, offset + done);
       if (bytesRead === 0) {
         checkRange(this.name, offset + done, offset, length); // file shrank while we read
       }
       done += bytesRead;
     }
-    return out;
   }
 
   async close(): Promise<void> {

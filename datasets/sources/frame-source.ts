@@ -12,7 +12,7 @@
 import { basename } from 'node:path';
 import { CoordinateError, GridMismatchError, InvalidOptionError } from '../errors.js';
 import { openRaster } from '../formats/registry.js';
-import type { RasterDataset, VariableInfo } from '../formats/types.js';
+import type { NumericArray, RasterDataset, VariableInfo } from '../formats/types.js';
 import { attrString } from '../cf/attributes.js';
 import { classifyAxes, findVariable, type AxisInfo } from '../cf/axes.js';
 import { decodePacked, packingRule, type PackingRule } from '../cf/packing.js';
@@ -48,6 +48,8 @@ interface OpenFile {
   timeDim: number;
   transposed: boolean;
   scratch: Float32Array<ArrayBufferLike>;
+  /** Raw slice buffer reused across reads when the reader supports readInto. */
+  raw?: NumericArray;
 }
 
 function defaultVariable(ds: RasterDataset): string {
@@ -179,7 +181,8 @@ export async function openFrameSource(spec: SourceSpec, grid: GridOptions = {}):
       const f = files[fr.file];
       const start = f.axes.map((a) => (a.index === f.timeDim ? fr.index : f.fixed.get(a.index) ?? 0));
       const count = f.axes.map((a) => (a.kind === 'y' || a.kind === 'x' ? a.size : 1));
-      const raw = await f.ds.read(f.variable.name, start, count);
+      const raw = f.raw && f.ds.readInto ? await f.ds.readInto(f.variable.name, f.raw, start, count) : await f.ds.read(f.variable.name, start, count);
+      if (f.ds.readInto) f.raw = raw;
       let slice: Float32Array = decodePacked(raw, f.rule, f.scratch);
       if (f.transposed) slice = transpose(slice, outPlan.srcHeight, outPlan.srcWidth);
       const dest = out ?? new Float32Array(outPlan.y.length * outPlan.x.length);

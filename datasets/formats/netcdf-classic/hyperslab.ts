@@ -9,15 +9,13 @@
  * copied into the output in C order; the output is byte-swapped once at the end.
  *
  * Copies cost as much as the reads themselves at page-cache speed, so a block that is one run
- * goes straight into the output when the source allows it: through an optional
- * `readInto(offset, target)` method, or — for FileSource, whose read() returns a fresh buffer the
- * caller owns — by adopting the returned buffer as the output when one read is the whole box.
+ * goes straight into the output when the source allows it, through its optional
+ * `readInto(offset, target)` method (FileSource and MemorySource have one).
  *
  * Layout: https://docs.unidata.ucar.edu/netcdf-c/current/file_format_specifications.html
  */
 import { AbsurdSizeError, InvalidOptionError, TruncatedFileError } from '../../errors.js';
 import type { ByteSource } from '../../source/byte-source.js';
-import { FileSource } from '../../source/file-source.js';
 import type { NumericArray } from '../types.js';
 import type { VariableLayout } from './layout.js';
 import { swapInPlace, typedView } from './nc-types.js';
@@ -31,12 +29,9 @@ export const BLOCK_MAX = 16 * 1024 * 1024;
 const OUTPUT_MAX: number =
   (globalThis as { Buffer?: { constants?: { MAX_LENGTH?: number } } }).Buffer?.constants?.MAX_LENGTH ?? 2 ** 31 - 1;
 
-/** Optional capability of a source: positioned reads into memory the caller provides. */
-interface ReadIntoSource extends ByteSource {
-  readInto(offset: number, target: Uint8Array): Promise<void>;
-}
+type ReadIntoSource = ByteSource & Required<Pick<ByteSource, 'readInto'>>;
 
-const canReadInto = (s: ByteSource): s is ReadIntoSource => typeof (s as Partial<ReadIntoSource>).readInto === 'function';
+const canReadInto = (s: ByteSource): s is ReadIntoSource => typeof s.readInto === 'function';
 
 /** Checks start/count against the variable's shape and fills in the defaults (the whole variable). */
 export function normaliseBox(v: VariableLayout, file: string, start?: number[], count?: number[]): { start: number[]; count: number[] } {
@@ -183,16 +178,6 @@ export async function readBox(source: ByteSource, v: VariableLayout, start?: num
   const first = plan.next();
   if (first.done) return typedView(v.dtype, new Uint8Array(0)); // unreachable: elements > 0
   const only = first.value;
-  if (!target && only.length === outBytes && source instanceof FileSource && !canReadInto(source)) {
-    // One read is the whole box: FileSource gives us a fresh buffer, so it becomes the output.
-    const bytes = await source.read(only.offset, only.length);
-    if (bytes.byteOffset % v.typeSize === 0) {
-      swapInPlace(bytes, v.typeSize);
-      return typedView(v.dtype, bytes);
-    }
-    return finish(v, Uint8Array.from(bytes));
-  }
-
   const out = target ?? outputBytes(outBytes);
   let pos = 0;
   const direct = canReadInto(source) ? source : undefined;

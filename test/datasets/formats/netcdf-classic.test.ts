@@ -212,7 +212,7 @@ describe('hyperslab reads', () => {
   it('coalesces: small gaps are read through, contiguous data is one read', async () => {
     const mem = new MemorySource(bytesOf('grid-cdf1'), 'grid.nc');
     const reads: number[] = [];
-    const counting: typeof mem = Object.assign(Object.create(mem), { read: (o: number, n: number) => { reads.push(n); return mem.read(o, n); } });
+    const counting: typeof mem = Object.assign(Object.create(mem), { read: (o: number, n: number) => { reads.push(n); return mem.read(o, n); }, readInto: (o: number, t: Uint8Array) => { reads.push(t.length); return mem.readInto(o, t); } });
     const ds = await openNetcdfClassic(counting);
     reads.length = 0;
     // 15 rows of 8 values in 3 records ~2 KiB apart: gaps under GAP_MAX, so one block
@@ -229,7 +229,7 @@ describe('hyperslab reads', () => {
     // the sole record variable's records are back to back (unpadded): all records in one read
     const one = new MemorySource(bytesOf('single-record'), 's.nc');
     const sreads: number[] = [];
-    const s = await openNetcdfClassic(Object.assign(Object.create(one), { read: (o: number, n: number) => { sreads.push(n); return one.read(o, n); } }));
+    const s = await openNetcdfClassic(Object.assign(Object.create(one), { read: (o: number, n: number) => { sreads.push(n); return one.read(o, n); }, readInto: (o: number, t: Uint8Array) => { sreads.push(t.length); return one.readInto(o, t); } }));
     sreads.length = 0;
     expect(list(await s.read('v'))).toEqual([1, 2, 3, -4, -5, -6, 7, 8, 9, 10, 11, 12]);
     expect(sreads).toEqual([4 * 3 * 2]);
@@ -251,7 +251,7 @@ describe('hyperslab reads', () => {
       });
       const mem = new MemorySource(new Uint8Array(readFileSync(path)), path);
       const reads: number[] = [];
-      const ds = await openNetcdfClassic(Object.assign(Object.create(mem), { read: (o: number, n: number) => { reads.push(n); return mem.read(o, n); } }));
+      const ds = await openNetcdfClassic(Object.assign(Object.create(mem), { read: (o: number, n: number) => { reads.push(n); return mem.read(o, n); }, readInto: (o: number, t: Uint8Array) => { reads.push(t.length); return mem.readInto(o, t); } }));
       const full = await ds.read('v1');
       expect(full[(2 * NY + 3) * NX + 5]).toBe(value(1, 2, 3 * NX + 5));
       const rand = rng(3);

@@ -1,0 +1,231 @@
+/**
+ * The codec addon against node's own codecs: libdeflate's zlib streams inflate (node:zlib) to the
+ * bytes we gave, SHA-256 digests equal node:crypto's (one-shot, incremental, chunk + whole in one
+ * pass; SHA-NI and portable), and the pure-JS fallback (GRIDCAST_NATIVE_CODECS=0) gives the same
+ * digests and COGs GDAL reads to the same values. The native cases are skipped when the addon is
+ * not built (`node scripts/build-codecs.mjs`).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { isGridcastError } from '../../../datasets/errors.js';
+import { loadCodecsAddon } from '../../../datasets/native/codecs-addon.js';
+import * as codecs from '../../../datasets/native/codecs.js';
+import { debianPython, run, tempDir } from '../../helpers.js';
+
+const { addon } = loadCodecsAddon();
+const SIZES = [0, 1, 55, 56, 63, 64, 65, 127, 128, 1000, 64 * 1024, (1 << 20) + 7];
+const nodeSha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const tmp = tempDir('gridcast-codecs-');
+afterAll(() => tmp.remove());
+
+/** Smooth fields plus noise: what forecasts look like after the floating-point predictor. */
+function smooth(n: number): Uint8Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = 270 + 20 * Math.sin(i / 50) + ((i * 2654435761) % 1000) / 1e4;
+  return new Uint8Array(a.buffer);
+}
+
+describe.skipIf(!addon)('native DEFLATE (libdeflate)', () => {
+  it('is in use', () => {
+    expect(codecs.nativeCodecsStatus().deflate).toMatch(/^native libdeflate/);
+  });
+
+  it.each([
+    ['empty', new Uint8Array(0)],
+    ['zeros', new Uint8Array(300_000)],
+    ['random', randomBytes(262_144 + 13)],
+    ['smooth floats', smooth(65_536 * 3)],
+  ])('writes zlib streams node:zlib inflates back exactly (%s)', async (_name, data) => {
+    for (const level of [1, 6, 9]) {
+      const z = await codecs.fastDeflate(data, level)!;
+      expect(z[0] & 0x0f, 'CM = 8 (deflate) in the zlib header').toBe(8);
+      expect(Buffer.compare(inflateSync(z), Buffer.from(data.buffer, data.byteOffset, data.byteLength))).toBe(0);
+    }
+  });
+
+  it('compresses many buffers concurrently on the thread pool', async () => {
+    const bufs = Array.from({ length: 16 }, (_, i) => smooth(20_000 + i * 1000));
+    const zs = await Promise.all(bufs.map((b) => codecs.fastDeflate(b, 6)!));
+    zs.forEach((z, i) => expect(Buffer.compare(inflateSync(z), Buffer.from(bufs[i].buffer))).toBe(0));
+  });
+
+  it('declines levels libdeflate-through-zlib semantics do not cover (caller uses node:zlib)', () => {
+    expect(codecs.fastDeflate(new Uint8Array(10), 0)).toBeNull();
+    expect(codecs.fastDeflate(new Uint8Array(10), 10)).toBeNull();
+    expect(codecs.fastDeflate(new Uint8Array(10), 2.5)).toBeNull();
+  });
+
+  it('rejects non-byte input with a TypeError, not a crash', () => {
+    expect(() => addon!.zlibCompressSync('text' as unknown as Uint8Array, 6)).toThrow(TypeError);
+    expect(() => addon!.zlibCompressSync(new Float32Array(4) as unknown as Uint8Array, 6)).toThrow(TypeError);
+    expect(() => addon!.zlibCompressSync(new Uint8Array(4), 13)).toThrow(RangeError);
+  });
+});
+
+describe.skipIf(!addon)('native SHA-256', () => {
+  // Collected even when skipped: no addon, no implementations.
+  const impls = ['sha-ni', 'portable'].filter((name) => {
+    try { return addon?.setSha256Impl(name) === name; } catch { return false; } finally { addon?.setSha256Impl('auto'); }
+  });
+  afterEach(() => { addon?.setSha256Impl('auto'); });
+
+  it('reports what it uses', () => {
+    expect(codecs.nativeCodecsStatus().sha256).toMatch(/^native (sha-ni|portable)|^node:crypto/);
+    expect(impls).toContain('portable');
+  });
+
+  describe.each(impls)('%s', (impl) => {
+    it.each(SIZES)('one-shot digest of %i bytes equals node:crypto (sync and async)', async (n) => {
+      addon!.setSha256Impl(impl);
+      const b = randomBytes(n);
+      expect(addon!.sha256(b)).toBe(nodeSha(b));
+      expect(await addon!.sha256Async(b)).toBe(nodeSha(b));
+    });
+
+    it.each(SIZES)('incremental digest of %i bytes in uneven pieces equals node:crypto', async (n) => {
+      addon!.setSha256Impl(impl);
+      const b = randomBytes(n);
+      const h = new addon!.Sha256();
+      const cuts = [0, Math.floor(n / 7), Math.floor(n / 3), Math.floor(n / 3) + 1, n];
+      for (let i = 1; i < cuts.length; i++) {
+        const piece = b.subarray(cuts[i - 1], cuts[i]);
+        if (i % 2) h.update(piece);
+        else await h.updateAsync(piece);
+      }
+      expect(h.digest()).toBe(nodeSha(b));
+    });
+
+    it.each(SIZES)('chunk + whole in one pass (%i bytes), at and off block boundaries', async (n) => {
+      addon!.setSha256Impl(impl);
+      const head = randomBytes(n % 2 ? 3 : 64); // the whole hash is mid-block or at a boundary
+      const b = randomBytes(n);
+      const whole = new addon!.Sha256();
+      whole.update(head);
+      expect(await whole.updateAndDigestAsync(b)).toBe(nodeSha(b));
+      expect(whole.updateAndDigest(b)).toBe(nodeSha(b));
+      expect(whole.digest()).toBe(nodeSha(Buffer.concat([head, b, b])));
+    });
+  });
+
+  it('hashes views of a SharedArrayBuffer in place', async () => {
+    const shared = Buffer.from(new SharedArrayBuffer(200_000));
+    randomBytes(200_000).copy(shared);
+    const view = shared.subarray(77, 150_077);
+    expect(addon!.sha256(view)).toBe(nodeSha(view));
+    expect(await addon!.sha256Async(view)).toBe(nodeSha(view));
+  });
+
+  it('refuses a second operation while one is running, and use after digest', async () => {
+    const h = codecs.sha256Hasher();
+    expect(h.native).toBe(codecs.nativeCodecsStatus().sha256.startsWith('native'));
+    if (h.native) {
+      const big = randomBytes(1 << 20);
+      const pending = h.updateAsync(big);
+      const e = (() => { try { h.update(big); } catch (x) { return x; } })();
+      expect(isGridcastError(e, 'NativeCodec')).toBe(true);
+      await pending;
+    }
+    h.digest();
+    expect(() => h.update(new Uint8Array(1))).toThrow(/digest\(\) was already called/);
+  });
+});
+
+describe('sha256Hasher / sha256Hex (whichever path is active)', () => {
+  it.each(SIZES)('agree with node:crypto on %i bytes, one-shot and incremental', async (n) => {
+    const b = randomBytes(n);
+    expect(codecs.sha256Hex(b)).toBe(nodeSha(b));
+    expect(await codecs.sha256HexAsync(b)).toBe(nodeSha(b));
+    const h = codecs.sha256Hasher();
+    const third = Math.floor(n / 3);
+    expect(await h.updateAndDigest(b.subarray(0, third))).toBe(nodeSha(b.subarray(0, third)));
+    await h.updateAsync(b.subarray(third, 2 * third));
+    h.update(b.subarray(2 * third));
+    expect(h.digest()).toBe(nodeSha(b));
+  });
+});
+
+/** The codecs module (and the COG writer on top) as a fresh import with GRIDCAST_NATIVE_CODECS=0. */
+async function fallbackModules() {
+  vi.stubEnv('GRIDCAST_NATIVE_CODECS', '0');
+  vi.resetModules();
+  const c = await import('../../../datasets/native/codecs.js');
+  const w = await import('../../../datasets/writers/cog-writer.js');
+  return { codecs: c, writeCog: w.writeCog };
+}
+
+/** Band-sequential float32 values GDAL reads from `path`. */
+function gdalValues(path: string): Float32Array {
+  const out = `${path}.bin`;
+  run(debianPython, ['-c', `
+import sys
+from osgeo import gdal
+gdal.UseExceptions()
+ds = gdal.Open(sys.argv[1])
+with open(sys.argv[2], 'wb') as f:
+    for b in range(ds.RasterCount):
+        f.write(ds.GetRasterBand(b + 1).ReadRaster(buf_type=gdal.GDT_Float32))
+`, path, out]);
+  const buf = readFileSync(out);
+  return new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+}
+
+describe('fallback (GRIDCAST_NATIVE_CODECS=0)', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.resetModules();
+  });
+
+  it('uses node:zlib and node:crypto, and says so', async () => {
+    const { codecs: c } = await fallbackModules();
+    expect(c.nativeCodecsStatus()).toEqual({
+      deflate: 'node:zlib (disabled by GRIDCAST_NATIVE_CODECS)', sha256: 'node:crypto (disabled by GRIDCAST_NATIVE_CODECS)',
+    });
+    expect(c.fastDeflate(new Uint8Array(10), 6)).toBeNull();
+    expect(c.sha256Hasher().native).toBe(false);
+  });
+
+  it.each(SIZES)('gives the same digests as the active path (%i bytes)', async (n) => {
+    const b = randomBytes(n);
+    const active = codecs.sha256Hasher();
+    const activeChunk = await active.updateAndDigest(b);
+    const { codecs: c } = await fallbackModules();
+    const h = c.sha256Hasher();
+    expect(await h.updateAndDigest(b)).toBe(activeChunk);
+    expect(h.digest()).toBe(active.digest());
+    expect(c.sha256Hex(b)).toBe(codecs.sha256Hex(b));
+  });
+
+  it('writes COGs that GDAL reads to the same values as the native path', async () => {
+    const W = 300;
+    const H = 170;
+    const B = 2;
+    const values = new Float32Array(new Uint8Array(smooth(W * H * B)).buffer);
+    values[1234] = NaN;
+    const options = {
+      width: W, height: H, bands: values, geotransform: [0, 1, 0, 0, 0, -1] as [number, number, number, number, number, number],
+      epsg: 4326, nodata: NaN, tileSize: 128, level: 6,
+    };
+    const { writeCog: plainWrite } = await fallbackModules();
+    const plain = join(tmp.path, 'fallback.tif');
+    await plainWrite(plain, options);
+    vi.unstubAllEnvs();
+    vi.resetModules();
+    const { writeCog: activeWrite } = await import('../../../datasets/writers/cog-writer.js');
+    const active = join(tmp.path, 'active.tif');
+    await activeWrite(active, options);
+    // libdeflate and zlib choose different (equally valid) streams: proof both paths ran.
+    if (addon) expect(readFileSync(active).equals(readFileSync(plain))).toBe(false);
+    for (const path of [plain, active]) {
+      const info = JSON.parse(run('gdalinfo', ['-json', path]));
+      expect(info.metadata.IMAGE_STRUCTURE).toMatchObject({ COMPRESSION: 'DEFLATE', PREDICTOR: '3', LAYOUT: 'COG' });
+      const got = gdalValues(path);
+      expect(got.length).toBe(values.length);
+      let bad = 0;
+      for (let i = 0; i < values.length; i++) if (!Object.is(got[i], values[i]) && !(Number.isNaN(got[i]) && Number.isNaN(values[i]))) bad++;
+      expect(bad, `${path}: values GDAL reads differently`).toBe(0);
+    }
+  });
+});

@@ -18,3 +18,4 @@ export { submitForecastFlow, newRunId, jobIdOf, jobConfigOf, type SubmitFlowOpti
 export { getFlowStatus, formatFlowStatus, type FlowStatus, type StageStatus } from './flows/flow-status.js';
 export { openProducers, type Producers } from './flows/queues-handle.js';
 export { upsertForecastSchedule, listForecastSchedules, removeForecastSchedule, type ForecastScheduleOptions } from './schedules/forecast-schedule.js';
+export { scheduledIssueTime, checkScheduledIssue, type ScheduledIssue } from './schedules/issue-time.js';

@@ -10,13 +10,14 @@
  * Everything is written into `<out>.tmp-*` and renamed at the end, so an interrupted ingest never
  * leaves a half-written dataset under the final name.
  */
-import { mkdir, rename, rm, writeFile, stat } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AllMissingError, InvalidOptionError } from '../errors.js';
 import { isoTime } from '../cf/time.js';
 import { openStack, type FrameStack } from '../sources/stack.js';
 import type { GridOptions, SourceSpec } from '../sources/source-spec.js';
 import { writeSafetensorsFile, tempNameFor } from '../tensors/safetensors-file.js';
+import { replaceDirectory } from '../io/replace-dir.js';
 import { DATASET_FORMAT, DATASET_VERSION, type DatasetInfo, type ShardInfo } from './dataset-info.js';
 import { StatsAccumulator } from './stats.js';
 import { planWindows, SPLITS, type SplitName, type WindowOptions } from './windows.js';
@@ -55,7 +56,7 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<Datase
   const tmp = tempNameFor(options.out);
   try {
     const info = await writeDataset(stack, options, tmp, shardBytes);
-    await replaceDir(tmp, options.out);
+    await replaceDirectory(tmp, options.out);
     return info;
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
@@ -65,14 +66,6 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<Datase
   }
 }
 
-async function replaceDir(from: string, to: string): Promise<void> {
-  const exists = await stat(to).then(() => true, () => false);
-  if (!exists) return rename(from, to);
-  const old = tempNameFor(to);
-  await rename(to, old);
-  await rename(from, to);
-  await rm(old, { recursive: true, force: true });
-}
 
 async function writeDataset(stack: FrameStack, o: BuildDatasetOptions, dir: string, shardBytes: number): Promise<DatasetInfo> {
   const plan = planWindows(stack.timesMs, o.window);

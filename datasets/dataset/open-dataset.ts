@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TensorFileError } from '../errors.js';
 import { FileSource } from '../source/file-source.js';
+import { recoverDirectory } from '../io/replace-dir.js';
 import { readSafetensorsHeader, readTensors } from '../tensors/safetensors-file.js';
 import { DATASET_FORMAT, type DatasetInfo } from './dataset-info.js';
 import type { SplitName } from './windows.js';
@@ -35,6 +36,7 @@ export interface Dataset {
 
 /** Opens `dir`; TensorFileError when dataset.json is missing or not ours. */
 export async function openDataset(dir: string): Promise<Dataset> {
+  await recoverDirectory(dir);
   const path = join(dir, 'dataset.json');
   let info: DatasetInfo;
   try {

@@ -6,8 +6,9 @@
  * good checkpoint. Nothing here needs TensorFlow.js: a checkpoint saved on one backend loads on
  * any other, and Python reads the weights with `safetensors`.
  */
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { recoverDirectory, replaceDirectory } from '../../datasets/io/replace-dir.js';
 import { tempNameFor, readSafetensorsFile, writeSafetensorsFile } from '../../datasets/tensors/safetensors-file.js';
 import type { Tensor } from '../../datasets/tensors/safetensors.js';
 import type { ChannelInfo, Crs, GeoTransform } from '../../datasets/grid/types.js';
@@ -92,15 +93,7 @@ export async function saveCheckpoint(dir: string, ck: Omit<Checkpoint, 'dir'>): 
     await writeSafetensorsFile(join(tmp, 'weights.safetensors'), toTensors(ck.weights), { format: CHECKPOINT_FORMAT, model: ck.config.model.kind });
     if (ck.optimizer) await writeSafetensorsFile(join(tmp, 'optimizer.safetensors'), toTensors(ck.optimizer));
     await writeFile(join(tmp, 'config.json'), JSON.stringify(ck.config, null, 1));
-    const exists = await stat(dir).then(() => true, () => false);
-    if (exists) {
-      const old = tempNameFor(dir);
-      await rename(dir, old);
-      await rename(tmp, dir);
-      await rm(old, { recursive: true, force: true });
-    } else {
-      await rename(tmp, dir);
-    }
+    await replaceDirectory(tmp, dir);
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
     throw e;
@@ -118,6 +111,7 @@ function asNamed(t: Record<string, Tensor>, file: string): NamedArrays {
 
 /** Reads a checkpoint directory; CheckpointError naming the file for anything missing or malformed. */
 export async function loadCheckpoint(dir: string, withOptimizer = false): Promise<Checkpoint> {
+  await recoverDirectory(dir);
   const cfgPath = join(dir, 'config.json');
   let config: CheckpointConfig;
   try {
@@ -142,5 +136,6 @@ export async function loadCheckpoint(dir: string, withOptimizer = false): Promis
 
 /** True when `dir` holds a checkpoint config. */
 export async function hasCheckpoint(dir: string): Promise<boolean> {
+  await recoverDirectory(dir);
   return stat(join(dir, 'config.json')).then(() => true, () => false);
 }

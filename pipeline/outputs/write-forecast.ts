@@ -6,10 +6,11 @@
  * observation when one exists), and `run.json`. Everything goes into a temporary directory that
  * is renamed at the end: an interrupted run leaves no half-written output.
  */
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeCog } from '../../datasets/writers/cog-writer.js';
 import { writeGridNetcdf } from '../../datasets/writers/grid-netcdf.js';
+import { replaceDirectory } from '../../datasets/io/replace-dir.js';
 import { tempNameFor } from '../../datasets/tensors/safetensors-file.js';
 import type { ChannelInfo, Crs, GeoTransform } from '../../datasets/grid/types.js';
 import { renderQuicklook } from './quicklook.js';
@@ -117,14 +118,7 @@ export async function writeForecast(dir: string, run: ForecastRun, o: WriteForec
     }
     files.push({ kind: 'json', file: 'run.json' });
     await writeFile(join(tmp, 'run.json'), JSON.stringify({ name: run.name, issueTime: run.issueTime, validTimes: run.validTimes, leadHours: run.leadHours, channels: run.channels, files, ...o.summary }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1));
-    if (await stat(dir).then(() => true, () => false)) {
-      const old = tempNameFor(dir);
-      await rename(dir, old);
-      await rename(tmp, dir);
-      await rm(old, { recursive: true, force: true });
-    } else {
-      await rename(tmp, dir);
-    }
+    await replaceDirectory(tmp, dir);
     return { dir, files };
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });

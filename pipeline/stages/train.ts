@@ -158,6 +158,9 @@ export async function train(loaded: LoadedConfig, ds: Dataset, options: TrainOpt
         lossSum += loss * batch.size;
         seen += batch.size;
         emit({ type: 'batch', epoch: epoch + 1, epochs: tc.epochs, batch: ++b, batches, loss });
+        // Give the event loop a turn: with cached shards nothing else would run until the epoch
+        // ends (no signal handling, no progress output, no lock renewal in a queue worker).
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
       const seconds = (performance.now() - t0) / 1000;
       const trainLoss = lossSum / Math.max(1, seen);

@@ -18,14 +18,15 @@
  * reconnect; the scripts are written so a resent reserve or (tokened) release counts once.
  */
 import { constants as bufferConstants } from 'node:buffer';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
+import { sha256Hasher } from '../../datasets/native/codecs.js';
 import { BlobNotFoundError, ChecksumError, TransportError } from '../errors.js';
 import { assertBlobRef, type BlobRef } from './blob-ref.js';
 import { reserveBudget } from './budget.js';
 import { resolveBlobStoreOptions, resolvePutOptions, type BlobStoreOptions, type PutBlobOptions, type ResolvedBlobStoreOptions } from './options.js';
-import { mainThreadHasher, threadedHasher, type ChunkHasher } from './chunk-hasher.js';
+import { pipelinedHasher, threadedHasher, type ChunkHasher } from './chunk-hasher.js';
 import { blobKeys, SCRIPTS } from './scripts.js';
 
 /** What the manifest hash `<prefix>:blob:<id>` holds. */
@@ -57,11 +58,12 @@ export type ChunkSource = (index: number, length: number) => Buffer | Promise<Bu
 const MAX_LENGTH = bufferConstants.MAX_LENGTH;
 /** Chunk-sized staging slots for hashing on threads (bounded memory: 8 × chunkSize). */
 const RING_SLOTS = 8;
+/** Chunks the native hasher may lag behind the I/O (bounded memory: HASH_DEPTH × chunkSize). */
+const HASH_DEPTH = 4;
 /** Chunks requested together with the manifest by `getBlob`. */
 const EARLY_CHUNKS = 8;
 /** Chunk GETs `getBlob` keeps in flight. */
 const GET_WINDOW = 16;
-const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 /** Stores and fetches checksummed, reference-counted binary blobs in Redis. */
 export class BlobStore {
@@ -175,8 +177,15 @@ export class BlobStore {
       if (data.length !== length) {
         throw new ChecksumError(`chunk has ${data.length} bytes`, { blobId: ref.id, chunk: i, expected: `${length} bytes` });
       }
-      data.copy(out, start);
-      await hasher.add(out.subarray(start, start + length));
+      if (this.options.hashThreads > 0) {
+        data.copy(out, start);
+        await hasher.add(out.subarray(start, start + length)); // threads read `out` in place
+      } else {
+        // Both only read `data` (kept unchanged until `finish`): the copy overlaps the hash.
+        const queued = hasher.add(data);
+        data.copy(out, start);
+        await queued;
+      }
       await yieldToIo(); // read the socket between hashes, so Redis keeps sending
     }
     const digests = await hasher.finish();
@@ -194,7 +203,9 @@ export class BlobStore {
   async *readChunks(ref: BlobRef, window = this.options.streamWindow): AsyncGenerator<Buffer> {
     assertBlobRef(ref);
     const m = await this.checkedManifest(ref);
-    const whole = createHash('sha256');
+    // Each chunk's checksum and the running whole one from one pass (natively off the main
+    // thread when the codec addon is available; see chunk-hasher.ts).
+    const whole = sha256Hasher();
     const pending: Promise<Buffer | null>[] = [];
     let next = 0;
     const request = () => {
@@ -210,12 +221,11 @@ export class BlobStore {
       if (data.length !== length) {
         throw new ChecksumError(`chunk has ${data.length} bytes`, { blobId: ref.id, chunk: i, expected: `${length} bytes` });
       }
-      checkChunk(ref.id, i, sha256(data), m.chunkSha256[i]);
-      whole.update(data);
-      if (i === m.chunks - 1) checkWhole(ref, whole.digest('hex'));
+      checkChunk(ref.id, i, await whole.updateAndDigest(data), m.chunkSha256[i]);
+      if (i === m.chunks - 1) checkWhole(ref, whole.digest());
       yield data;
     }
-    if (m.chunks === 0) checkWhole(ref, whole.digest('hex'));
+    if (m.chunks === 0) checkWhole(ref, whole.digest());
   }
 
   /** The manifest of `ref`, checked against it; BlobNotFoundError when there is none. */
@@ -230,9 +240,13 @@ export class BlobStore {
     return m;
   }
 
+  /**
+   * Chunks handed to the hasher are never changed afterwards (slices of the caller's bytes, fresh
+   * file reads, Redis replies), so the native hasher may run behind the I/O by a few chunks.
+   */
   private hasher(slots: number): ChunkHasher {
     const { hashThreads, chunkSize } = this.options;
-    return hashThreads > 0 ? threadedHasher(hashThreads, chunkSize, Math.max(1, slots)) : mainThreadHasher();
+    return hashThreads > 0 ? threadedHasher(hashThreads, chunkSize, Math.max(1, slots)) : pipelinedHasher(HASH_DEPTH);
   }
 
   /** The manifest of blob `id`, or undefined when it is not (or no longer) stored. */

@@ -1,8 +1,14 @@
 /**
- * The two checksums of a blob — SHA-256 of each chunk and of the whole — computed either on the
- * main thread or on hash threads (see hash-pool.ts), behind one small interface.
+ * The two checksums of a blob — SHA-256 of each chunk and of the whole — computed either from the
+ * calling thread or on hash threads (see hash-pool.ts), behind one small interface.
+ *
+ * With the codec addon (datasets/native/codecs.ts) the calling-thread hasher hands each chunk to
+ * the libuv pool and gets both checksums from one SHA-NI pass over its bytes, so the main thread
+ * parses Redis replies meanwhile: the four node:crypto passes per round trip on the main thread
+ * held `npm run bench:transport` at 40–55% of raw Redis. Without the addon it is node:crypto on
+ * the main thread, as before; the digests are the same either way.
  */
-import { createHash } from 'node:crypto';
+import { nativeCodecsStatus, sha256Hasher } from '../../datasets/native/codecs.js';
 import { hashPool } from './hash-pool.js';
 
 /** What a hasher yields once every chunk was added. */
@@ -24,16 +30,52 @@ export interface ChunkHasher {
   finish(): Promise<BlobDigests>;
 }
 
-/** Hash on the calling thread. */
+/**
+ * Hash from the calling thread: natively on the libuv pool (large chunks) when the codec addon
+ * is available, else with node:crypto on this thread.
+ */
 export function mainThreadHasher(): ChunkHasher {
-  const whole = createHash('sha256');
+  const whole = sha256Hasher();
   const chunkSha256: string[] = [];
   return {
     add: async (chunk) => {
-      chunkSha256.push(createHash('sha256').update(chunk).digest('hex'));
-      whole.update(chunk);
+      chunkSha256.push(await whole.updateAndDigest(chunk));
     },
-    finish: async () => ({ chunkSha256, sha256: whole.digest('hex') }),
+    finish: async () => ({ chunkSha256, sha256: whole.digest() }),
+  };
+}
+
+/** True when SHA-256 runs in the codec addon (off the main thread for large chunks). */
+export function nativeHashing(): boolean {
+  return nativeCodecsStatus().sha256.startsWith('native');
+}
+
+/**
+ * Hash natively on the libuv pool without waiting: `add` queues the chunk behind the previous
+ * ones and resolves at once while fewer than `depth` chunks are waiting, so the main thread keeps
+ * sending or receiving the next chunks while earlier ones are hashed (with 4 MiB chunks the
+ * transport otherwise alternates between moving bytes and waiting for a hash). Memory stays
+ * bounded by `depth` chunks. Unlike the other hashers, every chunk must stay unchanged until
+ * `finish` resolves — true of blob-store's chunks (slices of the caller's bytes, fresh file
+ * reads, Redis replies). Without the addon it is `mainThreadHasher`.
+ */
+export function pipelinedHasher(depth: number): ChunkHasher {
+  if (!nativeHashing()) return mainThreadHasher();
+  const whole = sha256Hasher();
+  const digests: Promise<string>[] = [];
+  let tail: Promise<unknown> = Promise.resolve();
+  return {
+    add: async (chunk) => {
+      const d = tail.then(() => whole.updateAndDigest(chunk));
+      d.catch(() => {}); // surfaced by finish
+      digests.push(d);
+      tail = d;
+      if (digests.length > depth) await digests[digests.length - 1 - depth];
+    },
+    finish: async () => {
+      const chunkSha256 = await Promise.all(digests);
+      return { chunkSha256, sha256: whole.digest() };
+    },
   };
 }
 

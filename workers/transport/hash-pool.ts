@@ -12,31 +12,37 @@
  * const [d0, all] = await Promise.all([c0, whole.digest()]);
  * ```
  * Views passed in must be backed by a SharedArrayBuffer and must not change until their promise
- * (or the stream's `updated` promise) settles.
+ * (or the stream's `updated` promise) settles. The threads hash with the codec addon's SHA-NI
+ * code when it is in use (datasets/native/codecs.ts), else with node:crypto; same digests.
  */
 import { Worker } from 'node:worker_threads';
+import { nativeSha256AddonPath } from '../../datasets/native/codecs.js';
 import { TransportError } from '../errors.js';
 
 // CommonJS source evaluated in the thread: no file to resolve, so it works from TypeScript
 // sources (tsx, vitest) and from the built dist alike.
 const THREAD_SOURCE = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
+let native = null;
+try { if (workerData && workerData.addon) native = require(workerData.addon); } catch { native = null; }
+const newHash = native ? () => new native.Sha256() : () => createHash('sha256');
+const hex = (h) => (native ? h.digest() : h.digest('hex'));
 const streams = new Map();
 parentPort.on('message', (m) => {
   try {
     const view = m.buffer ? new Uint8Array(m.buffer, m.offset, m.length) : undefined;
     if (m.op === 'digest') {
-      parentPort.postMessage({ seq: m.seq, hex: createHash('sha256').update(view).digest('hex') });
+      parentPort.postMessage({ seq: m.seq, hex: native ? native.sha256(view) : createHash('sha256').update(view).digest('hex') });
     } else if (m.op === 'update') {
       let h = streams.get(m.stream);
-      if (!h) { h = createHash('sha256'); streams.set(m.stream, h); }
+      if (!h) { h = newHash(); streams.set(m.stream, h); }
       h.update(view);
       parentPort.postMessage({ seq: m.seq });
     } else if (m.op === 'final') {
-      const h = streams.get(m.stream) || createHash('sha256');
+      const h = streams.get(m.stream) || newHash();
       streams.delete(m.stream);
-      parentPort.postMessage({ seq: m.seq, hex: h.digest('hex') });
+      parentPort.postMessage({ seq: m.seq, hex: hex(h) });
     }
   } catch (e) {
     parentPort.postMessage({ seq: m.seq, error: String(e && e.message || e) });
@@ -54,7 +60,7 @@ class HashThread {
   dead = false;
 
   constructor() {
-    this.worker = new Worker(THREAD_SOURCE, { eval: true });
+    this.worker = new Worker(THREAD_SOURCE, { eval: true, workerData: { addon: nativeSha256AddonPath() } });
     this.worker.on('message', (m: { seq: number; hex?: string; error?: string }) => {
       const p = this.pending.get(m.seq);
       this.pending.delete(m.seq);

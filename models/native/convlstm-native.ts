@@ -1,0 +1,193 @@
+/**
+ * The 'native' ConvLstmLayerImpl: one call of the fused C++ kernels (src/kernels.inc) runs a layer
+ * over all T steps, and its gradient runs BPTT in one call too. It plugs into the seam of
+ * ../convlstm/layer-impl.ts, so models, optimisers and training loops do not change; on backends
+ * other than 'cpu' and 'wasm' (whose data we can read synchronously) the composite layer is used.
+ *
+ * ```ts
+ * import { nativeAvailable } from './models/native/convlstm-native.js';
+ * console.log(nativeAvailable()); // { ok: true, reason: 'loaded from …', isa: 'avx512', threads: 2 }
+ * ```
+ *
+ * Why not tf.customGrad: it insists on a single output tensor, while the layer has three
+ * (outputs, h, c) and all three receive upstream gradients. Packing them into one tensor and slicing
+ * would cost a pad + add over the whole output in the backward pass (slow on the cpu backend). So
+ * this uses the engine entry point customGrad itself is built on (`runKernelFunc` with a forward and
+ * a backwards function), which supports several outputs; the gradient receives one dy per output
+ * (zeros for those not on the path to the loss).
+ *
+ * The forward pass keeps its saved state (padded inputs, gate activations, cell states) in native
+ * memory only while TensorFlow.js is recording gradients; the gradient consumes and frees it.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { registerConvLstmImpl, type ConvLstmLayerImpl, type ConvLstmLayerResult } from '../convlstm/layer-impl.js';
+import { NativeKernelError } from './errors.js';
+import { loadNativeAddon, type NativeAddon, type NativeState } from './loader.js';
+
+/** What nativeAvailable() reports. */
+export interface NativeStatus {
+  /** True when the addon loaded and the layer is registered. */
+  ok: boolean;
+  /** Where it was loaded from, or why it is unavailable (one line, for the log). */
+  reason: string;
+  /** Active instruction set ('avx512' | 'avx2' | 'portable'), '' when unavailable. */
+  isa: string;
+  /** Threads of the native pool, 0 when unavailable. */
+  threads: number;
+}
+
+/** The slice of the engine we use: the same call tf.customGrad makes, allowing several outputs. */
+interface KernelFuncEngine {
+  runKernelFunc(params: {
+    forwardFunc: (backend: unknown, save: (tensors: tf.Tensor[]) => void) => tf.Tensor[];
+    backwardsFunc: (dys: tf.Tensor[], saved: tf.Tensor[]) => Record<string, () => tf.Tensor>;
+    inputs: Record<string, tf.Tensor>;
+  }): tf.Tensor[];
+  isTapeOn(): boolean;
+}
+
+function engine(): KernelFuncEngine {
+  return tf.engine() as unknown as KernelFuncEngine;
+}
+
+function addonOrThrow(): NativeAddon {
+  const { addon, reason } = loadNativeAddon();
+  if (!addon) throw new NativeKernelError(`native ConvLSTM kernels unavailable: ${reason}`, { model: 'native ConvLSTM' });
+  return addon;
+}
+
+/** Status of the native kernels (never throws). */
+export function nativeAvailable(): NativeStatus {
+  const { addon, reason } = loadNativeAddon();
+  if (!addon) return { ok: false, reason, isa: '', threads: 0 };
+  const info = addon.info();
+  return { ok: true, reason, isa: info.isa, threads: info.threads };
+}
+
+/** Sets the native thread count (0 = default: GRIDCAST_THREADS, else every core); returns it. */
+export function setNativeThreads(n: number): number {
+  if (!Number.isInteger(n) || n < 0) {
+    throw new NativeKernelError(`threads must be a non-negative integer, got ${n}`, { field: 'threads' });
+  }
+  return addonOrThrow().setThreads(n);
+}
+
+/** Forces an instruction set: 'auto' | 'avx512' | 'avx2' | 'portable' (also env GRIDCAST_ISA). */
+export function setNativeIsa(name: string): string {
+  try {
+    return addonOrThrow().setIsa(name);
+  } catch (e) {
+    if (e instanceof NativeKernelError) throw e;
+    throw new NativeKernelError((e as Error).message, { field: 'isa', cause: e });
+  }
+}
+
+/** Instruction sets this CPU can run with the addon, fastest first ([] when unavailable). */
+export function nativeIsas(): string[] {
+  const { addon } = loadNativeAddon();
+  return addon ? addon.info().isas : [];
+}
+
+/** Frees the native work-buffer cache (e.g. after training, before a long idle); returns bytes freed. */
+export function trimNativeMemory(): number {
+  const { addon } = loadNativeAddon();
+  return addon ? addon.trimMemory() : 0;
+}
+
+/** Measured fp32 FMA peak of the active instruction set on all native threads, GFLOP/s. */
+export function nativeFmaPeak(seconds = 0.3): number {
+  return addonOrThrow().fmaPeak(seconds);
+}
+
+function checkShapes(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor | null, h0: tf.Tensor, c0: tf.Tensor): number[] {
+  const bad = (field: string, expected: string, got: readonly number[]) =>
+    new NativeKernelError(`shape [${got.join(', ')}]`, { model: 'native ConvLSTM', field, expected });
+  if (x.rank !== 5) throw bad('x', '[B, T, Cin, H, W]', x.shape);
+  const [B, T, Cin, H, W] = x.shape as number[] as [number, number, number, number, number];
+  if (kernel.rank !== 4) throw bad('kernel', '[kh, kw, Cin + hidden, 4 * hidden]', kernel.shape);
+  const [kh, kw, C, four] = kernel.shape as number[] as [number, number, number, number];
+  const hid = four / 4;
+  if (!Number.isInteger(hid) || hid < 1 || C !== Cin + hid || kh % 2 !== 1 || kw % 2 !== 1) {
+    throw bad('kernel', `[odd kh, odd kw, ${Cin} + hidden, 4 * hidden]`, kernel.shape);
+  }
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== four)) throw bad('bias', `[${four}]`, bias.shape);
+  for (const [name, t] of [['h0', h0], ['c0', c0]] as const) {
+    const s = t.shape;
+    if (t.rank !== 4 || s[0] !== B || s[1] !== hid || s[2] !== H || s[3] !== W) throw bad(name, `[${B}, ${hid}, ${H}, ${W}]`, s);
+  }
+  for (const [name, t] of [['x', x], ['kernel', kernel], ['bias', bias], ['h0', h0], ['c0', c0]] as const) {
+    if (t && t.dtype !== 'float32') throw new NativeKernelError(`dtype ${t.dtype}`, { field: name, expected: 'float32' });
+  }
+  return [B, T, Cin, H, W, hid, kh, kw, bias ? 1 : 0];
+}
+
+function f32(t: tf.Tensor): Float32Array {
+  return t.dataSync() as Float32Array;
+}
+
+/** Runs one layer over the sequence with the fused kernels (see ConvLstmLayerImpl.run). */
+export function runNativeConvLstm(
+  x: tf.Tensor5D, kernel: tf.Tensor4D, bias: tf.Tensor1D | null, h0: tf.Tensor4D, c0: tf.Tensor4D,
+): ConvLstmLayerResult {
+  const addon = addonOrThrow();
+  const dims = checkShapes(x, kernel, bias, h0, c0);
+  const [B, T, Cin, H, W, hid] = dims as [number, number, number, number, number, number];
+  const keep = engine().isTapeOn();
+  let state: NativeState | null = null;
+  let kernelData: Float32Array | null = null;
+  const inputs: Record<string, tf.Tensor> = bias ? { x, kernel, bias, h0, c0 } : { x, kernel, h0, c0 };
+  const outs = engine().runKernelFunc({
+    forwardFunc: () => {
+      kernelData = f32(kernel);
+      const out = new Float32Array(B * T * hid * H * W);
+      const h = new Float32Array(B * hid * H * W);
+      const c = new Float32Array(B * hid * H * W);
+      state = addon.forward(dims, f32(x), kernelData, bias ? f32(bias) : null, f32(h0), f32(c0), out, h, c, keep);
+      return [tf.tensor5d(out, [B, T, hid, H, W]), tf.tensor4d(h, [B, hid, H, W]), tf.tensor4d(c, [B, hid, H, W])];
+    },
+    backwardsFunc: (dys) => {
+      if (!state || !kernelData) {
+        throw new NativeKernelError('gradient requested but the forward state was not kept', { model: 'native ConvLSTM' });
+      }
+      const [dOut, dh, dc] = dys as [tf.Tensor, tf.Tensor, tf.Tensor];
+      const dx = new Float32Array(B * T * Cin * H * W);
+      const dk = new Float32Array(kernel.size);
+      const db = bias ? new Float32Array(bias.size) : null;
+      const dh0 = new Float32Array(B * hid * H * W);
+      const dc0 = new Float32Array(B * hid * H * W);
+      const s = state;
+      state = null;
+      addon.backward(s, kernelData, f32(dOut), f32(dh), f32(dc), dx, dk, db, dh0, dc0);
+      const grads: Record<string, () => tf.Tensor> = {
+        x: () => tf.tensor5d(dx, x.shape),
+        kernel: () => tf.tensor4d(dk, kernel.shape),
+        h0: () => tf.tensor4d(dh0, h0.shape),
+        c0: () => tf.tensor4d(dc0, c0.shape),
+      };
+      if (bias && db) grads.bias = () => tf.tensor1d(db);
+      return grads;
+    },
+    inputs,
+  });
+  const [outputs, h, c] = outs as [tf.Tensor5D, tf.Tensor4D, tf.Tensor4D];
+  return { outputs, h, c };
+}
+
+/** The 'native' implementation of the ConvLSTM layer seam. */
+export const nativeConvLstmImpl: ConvLstmLayerImpl = {
+  name: 'native',
+  supports(backendName: string): boolean {
+    return (backendName === 'cpu' || backendName === 'wasm') && loadNativeAddon().addon !== null &&
+      typeof (engine() as Partial<KernelFuncEngine>).runKernelFunc === 'function';
+  },
+  run: runNativeConvLstm,
+};
+
+/** Registers the native layer when the addon is available; returns whether it did. */
+export function registerNativeConvLstm(): boolean {
+  if (!loadNativeAddon().addon) return false;
+  registerConvLstmImpl(nativeConvLstmImpl);
+  return true;
+}
+
+registerNativeConvLstm();

@@ -1,0 +1,248 @@
+// N-API surface of the fused ConvLSTM kernels. Calls are synchronous: a TensorFlow.js custom op
+// must return its tensors from the forward function and its gradients from the gradient function,
+// so the JS thread waits either way; it joins the thread pool instead of idling (an AsyncWorker
+// would only add a hop). Every argument is validated here, before any memory is touched, and a
+// bad one throws a JS TypeError/RangeError with a message (never a crash).
+#include <napi.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "convlstm.h"
+#include "pool.h"
+
+namespace gridcast {
+namespace {
+
+std::vector<const Kernels*> availableKernels() {
+  std::vector<const Kernels*> out;
+#if defined(GRIDCAST_X86)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("fma"))
+    out.push_back(kernelsAvx512());
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) out.push_back(kernelsAvx2());
+#endif
+  out.push_back(kernelsPortable());
+  return out;
+}
+
+const Kernels* selectKernels(const std::string& name) {
+  for (const Kernels* k : availableKernels())
+    if (name == "auto" || name == k->name) return k;
+  return nullptr;
+}
+
+const Kernels* active = nullptr;
+
+const Kernels* current() {
+  if (active == nullptr) {
+    const char* env = std::getenv("GRIDCAST_ISA");
+    if (env != nullptr && *env != '\0') active = selectKernels(env);
+    if (active == nullptr) active = selectKernels("auto");
+  }
+  return active;
+}
+
+/** The saved forward state behind a JS External; `s` is released by backward() or release(). */
+struct Handle {
+  Saved* s = nullptr;
+  int64_t accounted = 0;
+};
+
+void freeHandle(Napi::Env env, Handle* h) {
+  if (h->s != nullptr) {
+    Napi::MemoryManagement::AdjustExternalMemory(env, -h->accounted);
+    delete h->s;
+    h->s = nullptr;
+  }
+}
+
+const float* floats(const Napi::CallbackInfo& info, size_t idx, const char* name, size_t expected, bool nullable = false) {
+  Napi::Env env = info.Env();
+  Napi::Value v = info[idx];
+  if (nullable && (v.IsNull() || v.IsUndefined())) return nullptr;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw Napi::TypeError::New(env, std::string(name) + " must be a Float32Array");
+  Napi::Float32Array a = v.As<Napi::Float32Array>();
+  if (a.ElementLength() != expected)
+    throw Napi::RangeError::New(env, std::string(name) + " must have " + std::to_string(expected) + " elements, got " +
+                                         std::to_string(a.ElementLength()));
+  return a.Data();
+}
+
+Dims readDims(const Napi::CallbackInfo& info, size_t idx) {
+  Napi::Env env = info.Env();
+  if (!info[idx].IsArray()) throw Napi::TypeError::New(env, "dims must be an array [B,T,Cin,H,W,hidden,kh,kw,hasBias]");
+  Napi::Array a = info[idx].As<Napi::Array>();
+  if (a.Length() != 9) throw Napi::RangeError::New(env, "dims must have 9 entries [B,T,Cin,H,W,hidden,kh,kw,hasBias]");
+  const char* names[] = {"B", "T", "Cin", "H", "W", "hidden", "kh", "kw", "hasBias"};
+  int v[9];
+  for (uint32_t i = 0; i < 9; ++i) {
+    Napi::Value e = a.Get(i);
+    if (!e.IsNumber()) throw Napi::TypeError::New(env, std::string("dims.") + names[i] + " must be a number");
+    double d = e.As<Napi::Number>().DoubleValue();
+    const double lo = i == 8 ? 0 : 1;
+    if (!(d >= lo && d <= (1 << 20)) || d != static_cast<int>(d))
+      throw Napi::RangeError::New(env, std::string("dims.") + names[i] + " must be an integer in [" +
+                                           std::to_string(static_cast<int>(lo)) + ", 2^20], got " + e.ToString().Utf8Value());
+    v[i] = static_cast<int>(d);
+  }
+  Dims d{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8] != 0};
+  if (d.kh % 2 == 0 || d.kw % 2 == 0)
+    throw Napi::RangeError::New(env, "kernel sizes must be odd for 'same' padding, got " + std::to_string(d.kh) + "x" +
+                                         std::to_string(d.kw));
+  // Bound the largest internal buffer (gates, ~4 x outputs) so no index can overflow.
+  const double gates = 4.0 * d.B * d.T * d.H * d.W * (d.hid + 16);
+  const double z = (d.T + 1.0) * d.B * (d.H + d.kh) * (d.W + d.kw) * (d.Cin + d.hid);
+  if (gates > 4e9 || z > 4e9) throw Napi::RangeError::New(env, "ConvLSTM layer too large for the native kernels");
+  return d;
+}
+
+size_t sz(std::initializer_list<int> dims) {
+  size_t n = 1;
+  for (int d : dims) n *= static_cast<size_t>(d);
+  return n;
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("isa", current()->name);
+  o.Set("lanes", current()->V);
+  o.Set("threads", poolThreads());
+  Napi::Array isas = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (const Kernels* k : availableKernels()) isas.Set(i++, k->name);
+  o.Set("isas", isas);
+  return o;
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "threads must be a number");
+  double n = info[0].As<Napi::Number>().DoubleValue();
+  if (n == 0) n = poolDefaultThreads();
+  if (!(n >= 1 && n <= 1024) || n != static_cast<int>(n))
+    throw Napi::RangeError::New(env, "threads must be an integer in [1, 1024] (0 = default), got " + info[0].ToString().Utf8Value());
+  poolSetThreads(static_cast<int>(n));
+  return Napi::Number::New(env, poolThreads());
+}
+
+Napi::Value SetIsa(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) throw Napi::TypeError::New(env, "isa must be a string");
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  const Kernels* k = selectKernels(name);
+  if (k == nullptr) throw Napi::RangeError::New(env, "instruction set '" + name + "' is not available on this CPU");
+  active = k;
+  return Napi::String::New(env, k->name);
+}
+
+// forward(dims, x, kernel, bias|null, h0, c0, out, hT, cT, keep) -> External | null
+Napi::Value Forward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 10) throw Napi::TypeError::New(env, "forward expects 10 arguments");
+  Dims d = readDims(info, 0);
+  const int C = d.Cin + d.hid;
+  const float* x = floats(info, 1, "x", sz({d.B, d.T, d.Cin, d.H, d.W}));
+  const float* w = floats(info, 2, "kernel", sz({d.kh, d.kw, C, 4 * d.hid}));
+  const float* b = floats(info, 3, "bias", sz({4 * d.hid}), true);
+  if ((b != nullptr) != d.hasBias) throw Napi::TypeError::New(env, "bias presence does not match dims.hasBias");
+  const size_t st = sz({d.B, d.hid, d.H, d.W});
+  const float* h0 = floats(info, 4, "h0", st);
+  const float* c0 = floats(info, 5, "c0", st);
+  float* out = const_cast<float*>(floats(info, 6, "outputs", sz({d.B, d.T, d.hid, d.H, d.W})));
+  float* hT = const_cast<float*>(floats(info, 7, "h", st));
+  float* cT = const_cast<float*>(floats(info, 8, "c", st));
+  const bool keep = info[9].ToBoolean().Value();
+  Saved* s = new Saved();
+  try {
+    s->k = current();
+    s->k->forward(d, x, w, b, h0, c0, out, hT, cT, keep, *s);
+  } catch (const std::bad_alloc&) {
+    delete s;
+    throw Napi::Error::New(env, "out of memory in the native ConvLSTM forward pass");
+  }
+  if (!keep) {
+    delete s;
+    return env.Null();
+  }
+  Handle* h = new Handle{s, static_cast<int64_t>(s->bytes())};
+  Napi::MemoryManagement::AdjustExternalMemory(env, h->accounted);
+  return Napi::External<Handle>::New(env, h, [](Napi::Env e, Handle* hh) {
+    freeHandle(e, hh);
+    delete hh;
+  });
+}
+
+Handle* handleArg(const Napi::CallbackInfo& info) {
+  if (!info[0].IsExternal()) throw Napi::TypeError::New(info.Env(), "state must be the handle returned by forward");
+  return info[0].As<Napi::External<Handle>>().Data();
+}
+
+// backward(state, kernel, dOut, dhT, dcT, dx, dKernel, dBias|null, dh0, dc0); consumes the state.
+Napi::Value Backward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 10) throw Napi::TypeError::New(env, "backward expects 10 arguments");
+  Handle* h = handleArg(info);
+  if (h->s == nullptr) throw Napi::Error::New(env, "the forward state was already used or released");
+  const Dims& d = h->s->d;
+  const int C = d.Cin + d.hid;
+  const size_t st = sz({d.B, d.hid, d.H, d.W});
+  const float* w = floats(info, 1, "kernel", sz({d.kh, d.kw, C, 4 * d.hid}));
+  const float* dOut = floats(info, 2, "dOutputs", sz({d.B, d.T, d.hid, d.H, d.W}));
+  const float* dhT = floats(info, 3, "dh", st);
+  const float* dcT = floats(info, 4, "dc", st);
+  float* dx = const_cast<float*>(floats(info, 5, "dx", sz({d.B, d.T, d.Cin, d.H, d.W})));
+  float* dw = const_cast<float*>(floats(info, 6, "dKernel", sz({d.kh, d.kw, C, 4 * d.hid})));
+  float* db = const_cast<float*>(floats(info, 7, "dBias", sz({4 * d.hid}), true));
+  float* dh0 = const_cast<float*>(floats(info, 8, "dh0", st));
+  float* dc0 = const_cast<float*>(floats(info, 9, "dc0", st));
+  try {
+    h->s->k->backward(*h->s, w, dOut, dhT, dcT, dx, dw, db, dh0, dc0);
+  } catch (const std::bad_alloc&) {
+    freeHandle(env, h);
+    throw Napi::Error::New(env, "out of memory in the native ConvLSTM backward pass");
+  } catch (const std::exception& e) {
+    freeHandle(env, h);
+    throw Napi::Error::New(env, std::string("native ConvLSTM backward: ") + e.what());
+  }
+  freeHandle(env, h);
+  return env.Undefined();
+}
+
+Napi::Value Release(const Napi::CallbackInfo& info) {
+  freeHandle(info.Env(), handleArg(info));
+  return info.Env().Undefined();
+}
+
+Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
+  double seconds = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0.2;
+  if (!(seconds > 0 && seconds <= 10)) throw Napi::RangeError::New(info.Env(), "seconds must be in (0, 10]");
+  return Napi::Number::New(info.Env(), current()->fmaPeak(seconds));
+}
+
+Napi::Value TrimMemory(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(trimBufferCache()));
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("trimMemory", Napi::Function::New(env, TrimMemory));
+  exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("setIsa", Napi::Function::New(env, SetIsa));
+  exports.Set("forward", Napi::Function::New(env, Forward));
+  exports.Set("backward", Napi::Function::New(env, Backward));
+  exports.Set("release", Napi::Function::New(env, Release));
+  exports.Set("fmaPeak", Napi::Function::New(env, FmaPeak));
+  return exports;
+}
+
+}  // namespace
+}  // namespace gridcast
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return gridcast::Init(env, exports); }
+
+NODE_API_MODULE(gridcast_native, InitAddon)

@@ -28,6 +28,16 @@ function smooth(n: number): Uint8Array {
   return new Uint8Array(a.buffer);
 }
 
+describe('native codecs on this machine', () => {
+  // CI machines have a compiler and Debian's libdeflate0 (with GDAL): the fast paths must be live
+  // there, so the skips below only ever apply to users' machines without them.
+  it('are built and loaded (npm ci builds them where a C++ compiler exists)', () => {
+    const status = codecs.nativeCodecsStatus();
+    expect(status.deflate).toMatch(/^native libdeflate/);
+    expect(status.sha256).toMatch(/^native/);
+  });
+});
+
 describe.skipIf(!addon)('native DEFLATE (libdeflate)', () => {
   it('is in use', () => {
     expect(codecs.nativeCodecsStatus().deflate).toMatch(/^native libdeflate/);

@@ -1,24 +1,38 @@
 /**
- * ConvLSTM benchmark: forward and training-step time (forward, masked MSE, backward, Adam) of the
- * seed's stacked ConvLSTM on every available backend, and of the seed's PyTorch ConvLSTM (Debian's
- * /usr/bin/python3 with torch, threads = core count) in the same run, with ratios ours/PyTorch.
- * Not a test: it prints medians; nothing asserts.
+ * ConvLSTM benchmark (issue 6): forward and training-step time (forward, masked MSE, backward,
+ * Adam) of the seed's stacked ConvLSTM on every requested backend — the fused native kernels
+ * (reported as backend `native`), TensorFlow.js wasm, the pure-JS cpu backend, tfjs-node when
+ * installed — and of the seed's PyTorch ConvLSTM (Debian's /usr/bin/python3 with torch, threads =
+ * core count) in the same command and process tree. Not a test: it prints medians; nothing asserts.
  *
  *   npm run bench:models -- [--shapes "4,5,2,12,12,14,2;8,10,4,32,32,32,2"] [--runs 5]
  *                           [--backends native,wasm,cpu,tensorflow] [--no-torch]
  *
- * Shapes are B,T,C,H,W,hidden,layers (3x3 kernels, batch first). For scripts, one line per
- * measurement: `ratio <forward|train_step> <backend> B,T,C,H,W,hidden,layers <ours/pytorch>`.
- * The pure-JS cpu backend is skipped above ~2e8 MAC per step (it would take minutes per step).
+ * Shapes are B,T,C,H,W,hidden,layers (3x3 kernels, batch first).
+ *
+ * PyTorch runs as two servers started by this process: OpenMP's default (worker threads spin
+ * between parallel regions) and OMP_WAIT_POLICY=PASSIVE; the baseline of every ratio is the faster
+ * of the two (on a shared machine the spinning one can be much slower; this never flatters us).
+ * Requests to PyTorch alternate with our runs of the first measured backend, so load from other
+ * processes hits both sides alike; later backends are compared with the same PyTorch medians.
+ *
+ * Also printed: GFLOP/s (the convolutions' multiply-adds x2; a training step counts 3x the forward
+ * convolutions — forward, input gradient, weight gradient), the fraction of the machine's FMA peak
+ * measured by the native addon's microbenchmark in this run (nativeFmaPeak), peak memory (ours per
+ * backend, PyTorch per server), and one machine-readable line per measurement:
+ * `ratio <forward|train_step> <backend> B,T,C,H,W,hidden,layers <ours/pytorch>`.
+ * A measurement whose warm-up run takes over 20 s (wasm at the largest shape) is timed at most 3
+ * times (the row says so). The pure-JS cpu backend is skipped above ~2e8 MAC per step (it would take minutes per step).
  */
-import { execFileSync } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { ConvLSTM, maskedMse, selectBackend, type BackendChoice } from '../models/index.js';
 
 interface Shape { B: number; T: number; C: number; H: number; W: number; hid: number; layers: number; key: string }
-interface Timing { forward: number; train_step: number }
+type Kind = 'forward' | 'train_step';
+const KINDS: Kind[] = ['forward', 'train_step'];
 
 const DEFAULT_SHAPES = '4,5,2,12,12,14,2;8,10,4,32,32,32,2;8,10,4,64,64,64,2';
 const CPU_MAC_LIMIT = 2e8;
@@ -44,100 +58,198 @@ function forwardMacs(s: Shape): number {
   return macs;
 }
 
+const PAUSE_MS = 30;
+const SLOW_S = 20;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 
-function timeIt(runs: number, f: () => void): number {
-  f(); // warm-up (kernel set-up, XNNPACK operator caches, JIT)
-  const t: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    f();
-    t.push((performance.now() - t0) / 1000);
-  }
-  return median(t);
+function seconds(f: () => void): number {
+  const t0 = performance.now();
+  f();
+  return (performance.now() - t0) / 1000;
 }
 
-function benchOurs(s: Shape, runs: number): Timing {
+/** Our forward and training step (forward, masked MSE, backward, Adam) on the active backend. */
+function oursRunner(s: Shape): Record<Kind, () => void> & { dispose: () => void } {
   const net = new ConvLSTM({ inputDim: s.C, hiddenDim: s.hid, kernelSize: [3, 3], numLayers: s.layers, batchFirst: true, seed: 1 });
   const x = tf.randomNormal([s.B, s.T, s.C, s.H, s.W]);
   const y = tf.randomNormal([s.B, s.T, s.hid, s.H, s.W]);
   const opt = tf.train.adam(1e-3);
-  const forward = timeIt(runs, () => {
-    const out = net.apply(x);
-    out.layerOutputs[0]!.dataSync();
-    tf.dispose([...out.layerOutputs, ...out.lastStates.flat()]);
-  });
-  const train_step = timeIt(runs, () => {
-    const loss = opt.minimize(() => {
+  return {
+    forward: () => {
       const out = net.apply(x);
-      return maskedMse(out.layerOutputs[0]!, y);
-    }, true, net.trainableVariables())!;
-    loss.dataSync();
-    loss.dispose();
-  });
-  tf.dispose([x, y]);
-  opt.dispose();
-  net.dispose();
-  return { forward, train_step };
+      out.layerOutputs[0]!.dataSync();
+      tf.dispose([...out.layerOutputs, ...out.lastStates.flat()]);
+    },
+    train_step: () => {
+      const loss = opt.minimize(() => {
+        const out = net.apply(x);
+        return maskedMse(out.layerOutputs[0]!, y);
+      }, true, net.trainableVariables())!;
+      loss.dataSync();
+      loss.dispose();
+    },
+    dispose: () => {
+      tf.dispose([x, y]);
+      opt.dispose();
+      net.dispose();
+    },
+  };
 }
 
-const TORCH_SCRIPT = `
-import json, os, resource, sys, time
+/**
+ * The seed's ConvLSTM (make_golden.py copies it verbatim) as a server: it reads
+ * "<forward|train_step> B,T,C,H,W,hidden,layers" lines and answers each with the seconds of one
+ * run; "mem" answers its peak RSS in bytes. The train step is the same as ours: forward, masked
+ * MSE over the first layer output (NaN targets masked), backward, Adam.
+ */
+const TORCH_SCRIPT = String.raw`
+import os, resource, sys, time
 sys.path.insert(0, sys.argv[1])
 import torch
 from make_golden import ConvLSTM   # the seed's classes, verbatim
-torch.set_num_threads(os.cpu_count())
-runs = int(sys.argv[3])
-out = {'threads': torch.get_num_threads(), 'torch': torch.__version__, 'results': {}}
-def med(v): return sorted(v)[len(v) // 2]
-def timeit(f):
-    f()
-    t = []
-    for _ in range(runs):
-        t0 = time.perf_counter(); f(); t.append(time.perf_counter() - t0)
-    return med(t)
-for key in sys.argv[2].split(';'):
-    B, T, C, H, W, hid, L = map(int, key.split(','))
-    torch.manual_seed(0)
-    net = ConvLSTM(C, hid, (3, 3), L, True, True, False)
-    x = torch.randn(B, T, C, H, W); y = torch.randn(B, T, hid, H, W)
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    def fwd():
+torch.set_num_threads(int(sys.argv[2]))
+print('ready', torch.__version__, torch.get_num_threads(), flush=True)
+models = {}
+for line in sys.stdin:
+    if line.strip() == 'mem':
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, flush=True); continue
+    kind, key = line.split()
+    if key not in models:
+        models.clear()
+        B, T, C, H, W, hid, L = map(int, key.split(','))
+        torch.manual_seed(0)
+        net = ConvLSTM(C, hid, (3, 3), L, True, True, False)
+        models[key] = (net, torch.randn(B, T, C, H, W), torch.randn(B, T, hid, H, W), torch.optim.Adam(net.parameters(), lr=1e-3))
+    net, x, y, opt = models[key]
+    t0 = time.perf_counter()
+    if kind == 'forward':
         with torch.no_grad(): net(x)
-    def step():
+    else:
         opt.zero_grad()
         o = net(x)[0][0]
         mask = ~torch.isnan(y)
         d = torch.where(mask, o - torch.nan_to_num(y), torch.zeros_like(o))
         loss = (d * d).sum() / mask.sum().clamp(min=1)
         loss.backward(); opt.step()
-    out['results'][key] = {'forward': timeit(fwd), 'train_step': timeit(step)}
-out['peak_rss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps(out))
+    print(time.perf_counter() - t0, flush=True)
 `;
 
-function benchTorch(shapes: Shape[], runs: number): { results: Record<string, Timing>; info: string } | null {
-  try {
+class Torch {
+  private lines: string[] = [];
+  private waiting: ((line: string) => void) | null = null;
+  private failed: ((e: Error) => void) | null = null;
+  info = '';
+  private constructor(private proc: ChildProcessWithoutNullStreams, readonly label: string) {
+    proc.once('exit', (code) => this.failed?.(new Error(`pytorch exited with ${code}`)));
+    let buf = '';
+    proc.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (this.waiting) {
+          const w = this.waiting;
+          this.waiting = null;
+          this.failed = null;
+          w(line);
+        } else this.lines.push(line);
+      }
+    });
+  }
+
+  private next(): Promise<string> {
+    const l = this.lines.shift();
+    if (l !== undefined) return Promise.resolve(l);
+    return new Promise((res, rej) => {
+      this.waiting = res;
+      this.failed = rej;
+    });
+  }
+
+  static async start(label: string, threads: number, env: Record<string, string> = {}): Promise<Torch | null> {
     const dir = resolve(import.meta.dirname, '..', 'test', 'fixtures', 'torch');
-    const out = execFileSync('/usr/bin/python3', ['-c', TORCH_SCRIPT, dir, shapes.map((s) => s.key).join(';'), String(runs)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-    const doc = JSON.parse(out.trim().split('\n').pop()!) as { results: Record<string, Timing>; threads: number; torch: string; peak_rss_mb: number };
-    return { results: doc.results, info: `PyTorch ${doc.torch}, ${doc.threads} threads, peak RSS ${doc.peak_rss_mb.toFixed(0)} MB` };
-  } catch (e) {
-    console.log(`PyTorch baseline unavailable: ${(e as Error).message.split('\n')[0]}`);
-    return null;
+    const proc = spawn('/usr/bin/python3', ['-c', TORCH_SCRIPT, dir, String(threads)], {
+      stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env },
+    });
+    let err = '';
+    proc.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const t = new Torch(proc, label);
+    try {
+      const first = await Promise.race([t.next(), new Promise<string>((r) => proc.once('error', (e) => r(String(e))))]);
+      if (!first.startsWith('ready')) throw new Error(first);
+      const [, version, n] = first.split(' ');
+      t.info = `PyTorch ${version}, ${n} threads`;
+      return t;
+    } catch (e) {
+      console.log(`PyTorch baseline (${label}) unavailable: ${(err || String(e)).trim().split('\n').pop()}`);
+      proc.kill();
+      return null;
+    }
+  }
+
+  async time(kind: Kind, key: string): Promise<number> {
+    this.proc.stdin.write(`${kind} ${key}\n`);
+    return Number(await this.next());
+  }
+
+  async maxRss(): Promise<number> {
+    this.proc.stdin.write('mem\n');
+    return Number(await this.next());
+  }
+
+  stop(): void {
+    this.proc.stdin.end();
   }
 }
+
+/** Bytes of the wasm backend's heap (it grows to its peak and never shrinks), or 0. */
+function wasmHeapBytes(): number {
+  const b = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
+  return b.wasm?.HEAPU8?.byteLength ?? 0;
+}
+
+interface Row { label: string; s: Shape; t: Record<Kind, number> | null; skipped?: string }
 
 async function main(): Promise<void> {
   const shapes = parseShapes(arg('shapes') ?? DEFAULT_SHAPES);
   const runs = Number(arg('runs') ?? 5);
   const wanted = (arg('backends') ?? 'native,wasm,cpu,tensorflow').split(',') as BackendChoice[];
-  console.log(`gridcast ConvLSTM benchmark — ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, median of ${runs} runs after 1 warm-up`);
-  const torch = process.argv.includes('--no-torch') ? null : benchTorch(shapes, runs);
-  if (torch) console.log(torch.info);
+  const threads = cpus().length;
+  console.log(`gridcast ConvLSTM benchmark — ${threads} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, ` +
+    `median of ${runs} runs after 1 warm-up; load average at start ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
+  const torches = process.argv.includes('--no-torch') ? [] :
+    (await Promise.all([Torch.start('spin', threads), Torch.start('passive', threads, { OMP_WAIT_POLICY: 'PASSIVE' })]))
+      .filter((t): t is Torch => t !== null);
+  if (torches.length) {
+    console.log(`${torches[0]!.info} (the seed's ConvLSTM, /usr/bin/python3), as two servers: OpenMP default (spin) and ` +
+      'OMP_WAIT_POLICY=PASSIVE; the baseline is the faster median of the two; runs interleaved with ours');
+  }
+  // PyTorch samples per shape, collected while the first measured backend runs.
+  const torchT = new Map<string, Record<Kind, number[][]>>();
+  const torchBase = (key: string, kind: Kind): number | null => {
+    const p = torchT.get(key)?.[kind];
+    if (!p || !p.length) return null;
+    return Math.min(...p.map(median));
+  };
+
+  // FMA peak of the native kernels' ISA on all threads, sampled between shapes (not right before a
+  // timed run); the median of all samples is the reference.
+  let fmaPeak: ((s: number) => number) | null = null;
+  let nativeIsa = '';
+  const peaks: number[] = [];
+  const samplePeak = async () => {
+    if (!fmaPeak) return;
+    await sleep(500); // let PyTorch's OpenMP workers stop spinning first
+    for (let i = 0; i < 5; i++) peaks.push(fmaPeak(0.05));
+  };
+
+  const rows: Row[] = [];
+  const mem: string[] = [];
   const ratios: string[] = [];
-  const row = (line: string) => console.log(line);
   console.log('\nbackend    B,T,C,H,W,hidden,layers');
   for (const choice of wanted) {
     let note = '';
@@ -148,24 +260,96 @@ async function main(): Promise<void> {
       console.log(`${choice}: not available — ${note.replace(/^gridcast: /, '')}`);
       continue;
     }
+    if (choice === 'native' && !fmaPeak) {
+      const mod = await import('../models/native/convlstm-native.js');
+      fmaPeak = mod.nativeFmaPeak;
+      const st = mod.nativeAvailable();
+      nativeIsa = `${st.isa}, ${st.threads} threads`;
+      await samplePeak();
+    }
+    const rssBefore = process.resourceUsage().maxRSS * 1024;
     for (const s of shapes) {
       const macs = forwardMacs(s);
       if (choice === 'cpu' && macs > CPU_MAC_LIMIT) {
-        row(`${label.padEnd(10)} ${s.key.padEnd(22)} skipped (pure-JS cpu backend: minutes per step at ${(macs / 1e9).toFixed(1)} GMAC)`);
+        const why = `skipped (pure-JS cpu backend: minutes per step at ${(macs / 1e9).toFixed(1)} GMAC)`;
+        console.log(`${label.padEnd(10)} ${s.key.padEnd(22)} ${why}`);
+        rows.push({ label, s, t: null, skipped: why });
         continue;
       }
-      const t = benchOurs(s, runs);
-      const p = torch?.results[s.key];
-      const gflops = (2 * macs) / t.forward / 1e9;
-      const r = (k: keyof Timing) => (p ? t[k] / p[k] : NaN);
-      row(`${label.padEnd(10)} ${s.key.padEnd(22)} forward ${t.forward.toFixed(3).padStart(8)} s (${gflops.toFixed(1)} GFLOP/s)  train_step ${t.train_step.toFixed(3).padStart(8)} s` +
-        (p ? `   pytorch ${p.forward.toFixed(3)} / ${p.train_step.toFixed(3)} s   ratio ${r('forward').toFixed(2)}x / ${r('train_step').toFixed(2)}x` : ''));
-      if (p) for (const k of ['forward', 'train_step'] as const) ratios.push(`ratio ${k} ${label} ${s.key} ${r(k).toFixed(3)}`);
+      const ours = oursRunner(s);
+      const measureTorch = torches.length > 0 && !torchT.has(s.key);
+      const pt: Record<Kind, number[][]> = { forward: torches.map(() => []), train_step: torches.map(() => []) };
+      const t: Record<Kind, number> = { forward: 0, train_step: 0 };
+      const notes: string[] = [];
+      for (const kind of KINDS) {
+        // Warm-up (kernel set-up, XNNPACK operator caches, JIT, buffer caches). A measurement whose
+        // warm-up takes over SLOW_S seconds gets at most 3 timed runs (the row says so).
+        const warmS = seconds(ours[kind]);
+        const n = warmS > SLOW_S ? Math.min(runs, 3) : runs;
+        if (n < runs) notes.push(`${kind} median of ${n} (warm-up ${warmS.toFixed(0)} s)`);
+        let active: boolean[] = [];
+        if (measureTorch) {
+          const warm: number[] = [];
+          for (const tr of torches) warm.push(await tr.time(kind, s.key));
+          // A variant more than 3x slower than the other in its warm-up is not timed further (it
+          // cannot be the baseline, and under load the spinning one can take minutes per run).
+          active = warm.map((w) => w <= 3 * Math.min(...warm));
+          warm.forEach((w, i) => { if (!active[i]) pt[kind][i]!.push(w); });
+        }
+        const ts: number[] = [];
+        for (let r = 0; r < n; r++) {
+          // A short pause before each side's run: OpenMP's spinning workers (and ours) go idle first.
+          if (measureTorch) await sleep(PAUSE_MS);
+          ts.push(seconds(ours[kind]));
+          if (measureTorch) {
+            for (const [i, tr] of torches.entries()) {
+              if (!active[i]) continue;
+              await sleep(PAUSE_MS);
+              pt[kind][i]!.push(await tr.time(kind, s.key));
+            }
+          }
+        }
+        t[kind] = median(ts);
+      }
+      ours.dispose();
+      if (measureTorch) torchT.set(s.key, pt);
+      if (choice === 'native') await samplePeak();
+      rows.push({ label, s, t });
+      const flops = { forward: 2 * macs, train_step: 6 * macs };
+      const parts = KINDS.map((k) => {
+        const base = torchBase(s.key, k);
+        const gf = flops[k] / t[k] / 1e9;
+        const ofPeak = choice === 'native' && peaks.length ? ` ${(100 * gf / median(peaks)).toFixed(0)}% of peak` : '';
+        return `${k} ${t[k].toFixed(4).padStart(8)} s (${gf.toFixed(1)} GFLOP/s${ofPeak})` +
+          (base ? ` pytorch ${base.toFixed(4)} s (${(flops[k] / base / 1e9).toFixed(1)} GFLOP/s) ratio ${(t[k] / base).toFixed(2)}x` : '');
+      });
+      console.log(`${label.padEnd(10)} ${s.key.padEnd(22)} ${parts.join('  |  ')}${notes.length ? `  [${notes.join('; ')}]` : ''}`);
+      for (const k of KINDS) {
+        const base = torchBase(s.key, k);
+        if (base) ratios.push(`ratio ${k} ${label} ${s.key} ${(t[k] / base).toFixed(3)}`);
+      }
     }
+    const rss = process.resourceUsage().maxRSS * 1024;
+    mem.push(`${label}: process peak RSS ${mb(rss)}${rss > rssBefore && rows.length > shapes.length ? ` (was ${mb(rssBefore)} before this backend)` : ''}` +
+      (label === 'wasm' ? `, wasm heap ${mb(wasmHeapBytes())}` : ''));
   }
-  console.log(`\npeak RSS (this process, all backends): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+
+  if (torches.length) {
+    console.log('\nPyTorch medians per variant (s; the baseline is the faster):');
+    for (const [key, pt] of torchT) {
+      console.log(`  ${key.padEnd(22)} ` + KINDS.map((k) => `${k} ` + torches.map((tr, i) => `${tr.label} ${pt[k][i]!.length ? median(pt[k][i]!).toFixed(4) : '-'}`).join(', ')).join('  |  '));
+    }
+    for (const tr of torches) mem.push(`pytorch (${tr.label}): peak RSS ${mb(await tr.maxRss())}`);
+  }
+  if (peaks.length) {
+    console.log(`\nFMA peak (native microbenchmark, ${nativeIsa}, median of ${peaks.length} samples between shapes): ${median(peaks).toFixed(0)} GFLOP/s ` +
+      `(range ${Math.min(...peaks).toFixed(0)}–${Math.max(...peaks).toFixed(0)})`);
+  }
+  console.log(`\npeak memory (ours: the process, so each backend's figure includes the ones measured before it; native runs first):`);
+  for (const m of mem) console.log(`  ${m}`);
   console.log('');
   for (const line of ratios) console.log(line);
+  for (const tr of torches) tr.stop();
 }
 
 await main();

@@ -44,6 +44,7 @@ interface KernelFuncEngine {
     inputs: Record<string, tf.Tensor>;
   }): tf.Tensor[];
   isTapeOn(): boolean;
+  makeTensorFromTensorInfo(info: tf.TensorInfo): tf.Tensor;
 }
 
 function engine(): KernelFuncEngine {
@@ -125,6 +126,45 @@ function f32(t: tf.Tensor): Float32Array {
   return t.dataSync() as Float32Array;
 }
 
+/** The wasm backend's heap access (tfjs-backend-wasm's BackendWasm), when it is the active backend. */
+interface HeapBackend {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+  dataIdMap: { has(dataId: object): boolean };
+}
+
+function heapBackend(): HeapBackend | null {
+  if (process.env.GRIDCAST_NATIVE_HEAP === '0' || tf.getBackend() !== 'wasm') return null;
+  const b = tf.backend() as unknown as Partial<HeapBackend>;
+  return typeof b.makeOutput === 'function' && typeof b.typedArrayFromHeap === 'function' && b.dataIdMap ? (b as HeapBackend) : null;
+}
+
+/**
+ * Input arrays and output tensors for one addon call. On the wasm backend the addon reads the
+ * inputs from and writes the outputs into the wasm heap directly (views, no copies: at
+ * (8,10,4,32,32,32,2) the copies in and out of the heap and the zero-filled JS arrays took ~30%
+ * of a training step); elsewhere (cpu) it uses dataSync() and fresh arrays. Every element of
+ * every output is written by the addon, so uninitialised heap memory is fine.
+ */
+function io(inputs: (tf.Tensor | null)[], outShapes: number[][]): { ins: (Float32Array | null)[]; outs: Float32Array[]; tensors: () => tf.Tensor[] } {
+  const hb = heapBackend();
+  if (hb && inputs.every((t) => t === null || (t.dtype === 'float32' && hb.dataIdMap.has(t.dataId)))) {
+    // Allocate every output first: growing the heap detaches views taken before.
+    const infos = outShapes.map((shape) => hb.makeOutput(shape, 'float32'));
+    return {
+      ins: inputs.map((t) => (t ? hb.typedArrayFromHeap(t) : null)),
+      outs: infos.map((info) => hb.typedArrayFromHeap(info)),
+      tensors: () => infos.map((info) => engine().makeTensorFromTensorInfo(info)),
+    };
+  }
+  const outs = outShapes.map((shape) => new Float32Array(shape.reduce((a, b) => a * b, 1)));
+  return {
+    ins: inputs.map((t) => (t ? f32(t) : null)),
+    outs,
+    tensors: () => outs.map((o, i) => tf.tensor(o, outShapes[i]!)),
+  };
+}
+
 /** Runs one layer over the sequence with the fused kernels (see ConvLstmLayerImpl.run). */
 export function runNativeConvLstm(
   x: tf.Tensor5D, kernel: tf.Tensor4D, bias: tf.Tensor1D | null, h0: tf.Tensor4D, c0: tf.Tensor4D,
@@ -138,33 +178,26 @@ export function runNativeConvLstm(
   const inputs: Record<string, tf.Tensor> = bias ? { x, kernel, bias, h0, c0 } : { x, kernel, h0, c0 };
   const outs = engine().runKernelFunc({
     forwardFunc: () => {
+      // The kernel is kept (a copy) for the backward pass: heap views must not outlive the call.
       kernelData = f32(kernel);
-      const out = new Float32Array(B * T * hid * H * W);
-      const h = new Float32Array(B * hid * H * W);
-      const c = new Float32Array(B * hid * H * W);
-      state = addon.forward(dims, f32(x), kernelData, bias ? f32(bias) : null, f32(h0), f32(c0), out, h, c, keep);
-      return [tf.tensor5d(out, [B, T, hid, H, W]), tf.tensor4d(h, [B, hid, H, W]), tf.tensor4d(c, [B, hid, H, W])];
+      const { ins, outs: [out, h, c], tensors } = io([x, bias, h0, c0], [[B, T, hid, H, W], [B, hid, H, W], [B, hid, H, W]]);
+      state = addon.forward(dims, ins[0]!, kernelData, ins[1] ?? null, ins[2]!, ins[3]!, out!, h!, c!, keep);
+      return tensors();
     },
     backwardsFunc: (dys) => {
       if (!state || !kernelData) {
         throw new NativeKernelError('gradient requested but the forward state was not kept', { model: 'native ConvLSTM' });
       }
       const [dOut, dh, dc] = dys as [tf.Tensor, tf.Tensor, tf.Tensor];
-      const dx = new Float32Array(B * T * Cin * H * W);
-      const dk = new Float32Array(kernel.size);
-      const db = bias ? new Float32Array(bias.size) : null;
-      const dh0 = new Float32Array(B * hid * H * W);
-      const dc0 = new Float32Array(B * hid * H * W);
+      const shapes = [x.shape, kernel.shape, h0.shape, c0.shape, ...(bias ? [bias.shape] : [])];
+      const { ins, outs, tensors } = io([dOut, dh, dc], shapes);
+      const [dx, dk, dh0, dc0, db] = outs as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array | undefined];
       const s = state;
       state = null;
-      addon.backward(s, kernelData, f32(dOut), f32(dh), f32(dc), dx, dk, db, dh0, dc0);
-      const grads: Record<string, () => tf.Tensor> = {
-        x: () => tf.tensor5d(dx, x.shape),
-        kernel: () => tf.tensor4d(dk, kernel.shape),
-        h0: () => tf.tensor4d(dh0, h0.shape),
-        c0: () => tf.tensor4d(dc0, c0.shape),
-      };
-      if (bias && db) grads.bias = () => tf.tensor1d(db);
+      addon.backward(s, kernelData, ins[0]!, ins[1]!, ins[2]!, dx, dk, db ?? null, dh0, dc0);
+      const [tx, tk, th0, tc0, tb] = tensors();
+      const grads: Record<string, () => tf.Tensor> = { x: () => tx!, kernel: () => tk!, h0: () => th0!, c0: () => tc0! };
+      if (bias && tb) grads.bias = () => tb;
       return grads;
     },
     inputs,

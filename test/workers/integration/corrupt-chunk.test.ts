@@ -4,25 +4,23 @@
  * and `gridcast status` exits 1.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createWorkerConnection } from '../../../workers/redis/connection.js';
 import { BlobStore } from '../../../workers/transport/blob-store.js';
-import { openProducers, type Producers } from '../../../workers/flows/queues-handle.js';
+import type { Producers } from '../../../workers/flows/queues-handle.js';
 import { submitForecastFlow } from '../../../workers/flows/submit-flow.js';
 import { getFlowStatus } from '../../../workers/flows/flow-status.js';
 import type { IngestJobResult } from '../../../workers/jobs/job-data.js';
-import { deleteKeys, testRedisUrl, uniquePrefix, stopTestRedis } from '../redis/redis-server.js';
 import { tinyConfig } from './tiny-config.js';
-import { waitFor, WorkerFleet } from './harness.js';
+import { openIntegrationEnv, waitFor, WorkerFleet, type IntegrationEnv } from './harness.js';
 
 describe('corrupted tensor chunk', () => {
   let url: string;
+  let env: IntegrationEnv;
   let prefix: string;
   let root: string;
   let dataDir: string;
@@ -31,22 +29,13 @@ describe('corrupted tensor chunk', () => {
   let client: Redis;
 
   beforeAll(async () => {
-    url = await testRedisUrl();
-    prefix = uniquePrefix('corrupt');
-    root = await mkdtemp(join(tmpdir(), 'gridcast-corrupt-root-'));
-    dataDir = await mkdtemp(join(tmpdir(), 'gridcast-corrupt-data-'));
-    fleet = new WorkerFleet({ redisUrl: url, prefix, root });
-    producers = openProducers(prefix, { url });
-    client = createWorkerConnection({ url });
+    env = await openIntegrationEnv('corrupt');
+    ({ prefix, root, dataDir, fleet, producers, client } = env);
+    url = env.url;
   });
 
   afterAll(async () => {
-    await fleet?.stopAll();
-    await producers?.close();
-    if (client) { await deleteKeys(client, prefix); client.disconnect(); }
-    await rm(root, { recursive: true, force: true });
-    await rm(dataDir, { recursive: true, force: true });
-    await stopTestRedis();
+    await env?.close();
   });
 
   it('fails the train job with the checksum reason, without retry', async () => {

@@ -2,23 +2,21 @@
  * Two train jobs and four predict jobs spread over two worker processes per queue: every job
  * completes, and the journal (one entry per processor completion) lists each exactly once.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { createWorkerConnection } from '../../../workers/redis/connection.js';
-import { openProducers, type Producers } from '../../../workers/flows/queues-handle.js';
+import type { Producers } from '../../../workers/flows/queues-handle.js';
 import { jobConfigOf, submitForecastFlow } from '../../../workers/flows/submit-flow.js';
 import { getFlowStatus } from '../../../workers/flows/flow-status.js';
 import { readJournal } from '../../../workers/process/journal.js';
 import { defaultJobOptions } from '../../../workers/queues.js';
 import type { PredictJobData, PredictJobResult } from '../../../workers/jobs/job-data.js';
-import { deleteKeys, testRedisUrl, uniquePrefix, stopTestRedis } from '../redis/redis-server.js';
 import { tinyConfig } from './tiny-config.js';
-import { waitFor, WorkerFleet } from './harness.js';
+import { openIntegrationEnv, waitFor, WorkerFleet, type IntegrationEnv } from './harness.js';
 
 describe('jobs over several worker processes', () => {
+  let env: IntegrationEnv;
   let prefix: string;
   let root: string;
   let dataDir: string;
@@ -27,24 +25,14 @@ describe('jobs over several worker processes', () => {
   let client: Redis;
 
   beforeAll(async () => {
-    const url = await testRedisUrl();
-    prefix = uniquePrefix('once');
-    root = await mkdtemp(join(tmpdir(), 'gridcast-once-root-'));
-    dataDir = await mkdtemp(join(tmpdir(), 'gridcast-once-data-'));
     // A short lock: training runs in a child process, so the worker renews its lock while an
     // epoch computes; in-process CPU training would starve the event loop and look stalled.
-    fleet = new WorkerFleet({ redisUrl: url, prefix, root, extra: { GRIDCAST_LOCK_DURATION_MS: '1000', GRIDCAST_STALLED_INTERVAL_MS: '500' } });
-    producers = openProducers(prefix, { url });
-    client = createWorkerConnection({ url });
+    env = await openIntegrationEnv('once', { GRIDCAST_LOCK_DURATION_MS: '1000', GRIDCAST_STALLED_INTERVAL_MS: '500' });
+    ({ prefix, root, dataDir, fleet, producers, client } = env);
   });
 
   afterAll(async () => {
-    await fleet?.stopAll();
-    await producers?.close();
-    if (client) { await deleteKeys(client, prefix); client.disconnect(); }
-    await rm(root, { recursive: true, force: true });
-    await rm(dataDir, { recursive: true, force: true });
-    await stopTestRedis();
+    await env?.close();
   });
 
   it('loses nothing and does nothing twice', async () => {

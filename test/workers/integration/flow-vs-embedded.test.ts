@@ -3,26 +3,24 @@
  * GeoTIFFs byte-for-byte identical to the embedded pipeline with the same config, seed and
  * backend; progress is forwarded; the dataset blobs are released; the run is registered.
  */
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { runPipeline } from '../../../pipeline/run.js';
 import { validateConfig, type LoadedConfig } from '../../../pipeline/config/load-config.js';
-import { createWorkerConnection } from '../../../workers/redis/connection.js';
 import { BlobStore } from '../../../workers/transport/blob-store.js';
-import { openProducers, type Producers } from '../../../workers/flows/queues-handle.js';
+import type { Producers } from '../../../workers/flows/queues-handle.js';
 import { submitForecastFlow } from '../../../workers/flows/submit-flow.js';
 import { getFlowStatus } from '../../../workers/flows/flow-status.js';
 import { ModelRegistry } from '../../../workers/registry/model-registry.js';
-import { deleteKeys, testRedisUrl, uniquePrefix, stopTestRedis } from '../redis/redis-server.js';
 import { tinyConfig } from './tiny-config.js';
-import { waitFor, WorkerFleet } from './harness.js';
+import { openIntegrationEnv, waitFor, WorkerFleet, type IntegrationEnv } from './harness.js';
 
 describe('flow vs embedded', () => {
   let url: string;
+  let env: IntegrationEnv;
   let prefix: string;
   let root: string;
   let dataDir: string;
@@ -32,24 +30,15 @@ describe('flow vs embedded', () => {
   let loaded: LoadedConfig;
 
   beforeAll(async () => {
-    url = await testRedisUrl();
-    prefix = uniquePrefix('flow');
-    root = await mkdtemp(join(tmpdir(), 'gridcast-flow-root-'));
-    dataDir = await mkdtemp(join(tmpdir(), 'gridcast-flow-data-'));
+    env = await openIntegrationEnv('flow');
+    ({ prefix, root, dataDir, fleet, producers, client } = env);
+    url = env.url;
     loaded = await tinyConfig(dataDir, { epochs: 2 });
-    fleet = new WorkerFleet({ redisUrl: url, prefix, root });
-    producers = openProducers(prefix, { url });
-    client = createWorkerConnection({ url });
     await Promise.all([fleet.start('ingest'), fleet.start('train'), fleet.start('predict')]);
   });
 
   afterAll(async () => {
-    await fleet?.stopAll();
-    await producers?.close();
-    if (client) { await deleteKeys(client, prefix); client.disconnect(); }
-    await rm(root, { recursive: true, force: true });
-    await rm(dataDir, { recursive: true, force: true });
-    await stopTestRedis();
+    await env?.close();
   });
 
   it('produces the same GeoTIFF bytes as runPipeline', async () => {

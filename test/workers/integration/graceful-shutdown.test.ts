@@ -2,24 +2,20 @@
  * SIGTERM to a train worker mid-training: the worker hands the job back to the queue (no attempt
  * used), exits cleanly, and the next worker resumes from the last epoch checkpoint.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createWorkerConnection } from '../../../workers/redis/connection.js';
-import { openProducers, type Producers } from '../../../workers/flows/queues-handle.js';
+import type { Producers } from '../../../workers/flows/queues-handle.js';
 import { submitForecastFlow } from '../../../workers/flows/submit-flow.js';
 import { getFlowStatus } from '../../../workers/flows/flow-status.js';
 import type { TrainJobResult, TrainProgress } from '../../../workers/jobs/job-data.js';
-import { deleteKeys, testRedisUrl, uniquePrefix, stopTestRedis } from '../redis/redis-server.js';
 import { tinyConfig } from './tiny-config.js';
-import { waitFor, WorkerFleet } from './harness.js';
+import { openIntegrationEnv, waitFor, WorkerFleet, type IntegrationEnv } from './harness.js';
 
 const EPOCHS = 10;
 
 describe('graceful shutdown of a train worker', () => {
+  let env: IntegrationEnv;
   let prefix: string;
   let root: string;
   let dataDir: string;
@@ -28,22 +24,12 @@ describe('graceful shutdown of a train worker', () => {
   let client: Redis;
 
   beforeAll(async () => {
-    const url = await testRedisUrl();
-    prefix = uniquePrefix('sigterm');
-    root = await mkdtemp(join(tmpdir(), 'gridcast-sigterm-root-'));
-    dataDir = await mkdtemp(join(tmpdir(), 'gridcast-sigterm-data-'));
-    fleet = new WorkerFleet({ redisUrl: url, prefix, root });
-    producers = openProducers(prefix, { url });
-    client = createWorkerConnection({ url });
+    env = await openIntegrationEnv('sigterm');
+    ({ prefix, root, dataDir, fleet, producers, client } = env);
   });
 
   afterAll(async () => {
-    await fleet?.stopAll();
-    await producers?.close();
-    if (client) { await deleteKeys(client, prefix); client.disconnect(); }
-    await rm(root, { recursive: true, force: true });
-    await rm(dataDir, { recursive: true, force: true });
-    await stopTestRedis();
+    await env?.close();
   });
 
   it('releases the job on SIGTERM and the next worker resumes it', async () => {

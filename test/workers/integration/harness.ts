@@ -4,8 +4,14 @@
  * their logs, and kills every one of them in `stopAll()` (call from afterAll, also on failure).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Redis } from 'ioredis';
 import type { QueueKind } from '../../../workers/jobs/job-data.js';
+import { openProducers, type Producers } from '../../../workers/flows/queues-handle.js';
+import { createWorkerConnection } from '../../../workers/redis/connection.js';
+import { deleteKeys, stopTestRedis, testRedisUrl, uniquePrefix } from '../redis/redis-server.js';
 
 const repo = resolve(import.meta.dirname, '..', '..', '..');
 
@@ -71,4 +77,43 @@ export async function waitFor<T>(cond: () => T | Promise<T>, timeoutMs: number, 
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail ? `\n${detail()}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** What an integration test shares: a Redis, a key prefix, temporary directories, workers, producers. */
+export interface IntegrationEnv {
+  url: string;
+  prefix: string;
+  root: string;
+  dataDir: string;
+  fleet: WorkerFleet;
+  producers: Producers;
+  client: Redis;
+  /** Stops the workers, closes connections, deletes the prefix's keys and the directories. */
+  close(): Promise<void>;
+}
+
+/**
+ * Sets up an IntegrationEnv named `name` (key prefix and directory names) with extra worker
+ * environment variables (short locks for stalled-job tests).
+ */
+export async function openIntegrationEnv(name: string, extra?: Record<string, string>): Promise<IntegrationEnv> {
+  const url = await testRedisUrl();
+  const prefix = uniquePrefix(name);
+  const root = await mkdtemp(join(tmpdir(), `gridcast-${name}-root-`));
+  const dataDir = await mkdtemp(join(tmpdir(), `gridcast-${name}-data-`));
+  const fleet = new WorkerFleet({ redisUrl: url, prefix, root, extra });
+  const producers = openProducers(prefix, { url });
+  const client = createWorkerConnection({ url });
+  return {
+    url, prefix, root, dataDir, fleet, producers, client,
+    async close() {
+      await fleet.stopAll();
+      await producers.close();
+      await deleteKeys(client, prefix);
+      client.disconnect();
+      await rm(root, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true });
+      await stopTestRedis();
+    },
+  };
 }

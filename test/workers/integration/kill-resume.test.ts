@@ -4,25 +4,21 @@
  * from the last checkpoint in the shared store (fewer epochs re-run than completed) and finishes.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createWorkerConnection } from '../../../workers/redis/connection.js';
-import { openProducers, type Producers } from '../../../workers/flows/queues-handle.js';
+import type { Producers } from '../../../workers/flows/queues-handle.js';
 import { submitForecastFlow } from '../../../workers/flows/submit-flow.js';
 import { getFlowStatus } from '../../../workers/flows/flow-status.js';
 import { readJournal } from '../../../workers/process/journal.js';
 import type { TrainJobResult, TrainProgress } from '../../../workers/jobs/job-data.js';
-import { deleteKeys, testRedisUrl, uniquePrefix, stopTestRedis } from '../redis/redis-server.js';
 import { tinyConfig } from './tiny-config.js';
-import { waitFor, WorkerFleet } from './harness.js';
+import { openIntegrationEnv, waitFor, WorkerFleet, type IntegrationEnv } from './harness.js';
 
 const EPOCHS = 12;
 
 describe('train worker killed with SIGKILL', () => {
+  let env: IntegrationEnv;
   let prefix: string;
   let root: string;
   let dataDir: string;
@@ -31,22 +27,12 @@ describe('train worker killed with SIGKILL', () => {
   let client: Redis;
 
   beforeAll(async () => {
-    const url = await testRedisUrl();
-    prefix = uniquePrefix('kill');
-    root = await mkdtemp(join(tmpdir(), 'gridcast-kill-root-'));
-    dataDir = await mkdtemp(join(tmpdir(), 'gridcast-kill-data-'));
-    fleet = new WorkerFleet({ redisUrl: url, prefix, root, extra: { GRIDCAST_LOCK_DURATION_MS: '4000', GRIDCAST_STALLED_INTERVAL_MS: '1500' } });
-    producers = openProducers(prefix, { url });
-    client = createWorkerConnection({ url });
+    env = await openIntegrationEnv('kill', { GRIDCAST_LOCK_DURATION_MS: '4000', GRIDCAST_STALLED_INTERVAL_MS: '1500' });
+    ({ prefix, root, dataDir, fleet, producers, client } = env);
   });
 
   afterAll(async () => {
-    await fleet?.stopAll();
-    await producers?.close();
-    if (client) { await deleteKeys(client, prefix); client.disconnect(); }
-    await rm(root, { recursive: true, force: true });
-    await rm(dataDir, { recursive: true, force: true });
-    await stopTestRedis();
+    await env?.close();
   });
 
   it('is picked up again and resumes from the last checkpoint', async () => {

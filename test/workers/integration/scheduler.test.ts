@@ -3,25 +3,23 @@
  * here) happen at the pattern's times and forecast with the production model; a forecast whose
  * inputs are not there fails with MissingInput, is retried with backoff, and writes nothing.
  */
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { ingest } from '../../../pipeline/stages/ingest.js';
 import { train } from '../../../pipeline/stages/train.js';
 import type { LoadedConfig } from '../../../pipeline/config/load-config.js';
-import { createWorkerConnection } from '../../../workers/redis/connection.js';
-import { openProducers, type Producers } from '../../../workers/flows/queues-handle.js';
+import type { Producers } from '../../../workers/flows/queues-handle.js';
 import { jobConfigOf } from '../../../workers/flows/submit-flow.js';
 import { listForecastSchedules, removeForecastSchedule, upsertForecastSchedule } from '../../../workers/schedules/forecast-schedule.js';
 import { ModelRegistry } from '../../../workers/registry/model-registry.js';
 import type { PredictJobData, PredictJobResult } from '../../../workers/jobs/job-data.js';
-import { deleteKeys, testRedisUrl, uniquePrefix, stopTestRedis } from '../redis/redis-server.js';
 import { tinyConfig } from './tiny-config.js';
-import { waitFor, WorkerFleet } from './harness.js';
+import { openIntegrationEnv, waitFor, WorkerFleet, type IntegrationEnv } from './harness.js';
 
 describe('scheduled forecasts', () => {
+  let env: IntegrationEnv;
   let prefix: string;
   let root: string;
   let dataDir: string;
@@ -31,13 +29,8 @@ describe('scheduled forecasts', () => {
   let loaded: LoadedConfig;
 
   beforeAll(async () => {
-    const url = await testRedisUrl();
-    prefix = uniquePrefix('sched');
-    root = await mkdtemp(join(tmpdir(), 'gridcast-sched-root-'));
-    dataDir = await mkdtemp(join(tmpdir(), 'gridcast-sched-data-'));
-    fleet = new WorkerFleet({ redisUrl: url, prefix, root });
-    producers = openProducers(prefix, { url });
-    client = createWorkerConnection({ url });
+    env = await openIntegrationEnv('sched');
+    ({ prefix, root, dataDir, fleet, producers, client } = env);
     // A production model: trained here (embedded), registered as a run.
     loaded = await tinyConfig(dataDir, { epochs: 1 });
     const ds = (await ingest(loaded, { datasetDir: join(dataDir, 'dataset') })).dataset;
@@ -50,12 +43,7 @@ describe('scheduled forecasts', () => {
   });
 
   afterAll(async () => {
-    await fleet?.stopAll();
-    await producers?.close();
-    if (client) { await deleteKeys(client, prefix); client.disconnect(); }
-    await rm(root, { recursive: true, force: true });
-    await rm(dataDir, { recursive: true, force: true });
-    await stopTestRedis();
+    await env?.close();
   });
 
   it('exists once and runs at the pattern times with the production model', async () => {

@@ -6,19 +6,19 @@
 import { reportError, type Command } from './cli/command.js';
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  inspect: async () => (await import('./commands/inspect.js')).inspectCommand,
   demo: async () => (await import('./commands/demo.js')).demoCommand,
   run: async () => (await import('./commands/run.js')).runCommand,
   ingest: async () => (await import('./commands/ingest.js')).ingestCommand,
+  train: async () => (await import('./commands/train.js')).trainCommand,
+  evaluate: async () => (await import('./commands/evaluate.js')).evaluateCommand,
+  predict: async () => (await import('./commands/predict.js')).predictCommand,
+  inspect: async () => (await import('./commands/inspect.js')).inspectCommand,
+  convert: async () => (await import('./commands/convert.js')).convertCommand,
   worker: async () => (await import('./commands/worker.js')).workerCommand,
   submit: async () => (await import('./commands/submit.js')).submitCommand,
   status: async () => (await import('./commands/status.js')).statusCommand,
   schedule: async () => (await import('./commands/schedule.js')).scheduleCommand,
   registry: async () => (await import('./commands/registry.js')).registryCommand,
-  train: async () => (await import('./commands/train.js')).trainCommand,
-  evaluate: async () => (await import('./commands/evaluate.js')).evaluateCommand,
-  predict: async () => (await import('./commands/predict.js')).predictCommand,
-  convert: async () => (await import('./commands/convert.js')).convertCommand,
 };
 
 function usage(summaries: [string, string][]): string {

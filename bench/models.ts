@@ -24,7 +24,7 @@
  * A measurement whose warm-up run takes over 20 s (wasm at the largest shape) is timed at most 3
  * times (the row says so). The pure-JS cpu backend is skipped above ~2e8 MAC per step (it would take minutes per step).
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { LineProcess } from './line-process.js';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -137,71 +137,36 @@ for line in sys.stdin:
 `;
 
 class Torch {
-  private lines: string[] = [];
-  private waiting: ((line: string) => void) | null = null;
-  private failed: ((e: Error) => void) | null = null;
   info = '';
-  private constructor(private proc: ChildProcessWithoutNullStreams, readonly label: string) {
-    proc.once('exit', (code) => this.failed?.(new Error(`pytorch exited with ${code}`)));
-    let buf = '';
-    proc.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (this.waiting) {
-          const w = this.waiting;
-          this.waiting = null;
-          this.failed = null;
-          w(line);
-        } else this.lines.push(line);
-      }
-    });
-  }
-
-  private next(): Promise<string> {
-    const l = this.lines.shift();
-    if (l !== undefined) return Promise.resolve(l);
-    return new Promise((res, rej) => {
-      this.waiting = res;
-      this.failed = rej;
-    });
-  }
+  private constructor(private readonly proc: LineProcess, readonly label: string) {}
 
   static async start(label: string, threads: number, env: Record<string, string> = {}): Promise<Torch | null> {
     const dir = resolve(import.meta.dirname, '..', 'test', 'fixtures', 'torch');
-    const proc = spawn('/usr/bin/python3', ['-c', TORCH_SCRIPT, dir, String(threads)], {
-      stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env },
-    });
-    let err = '';
-    proc.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const proc = LineProcess.start('/usr/bin/python3', ['-c', TORCH_SCRIPT, dir, String(threads)], env);
     const t = new Torch(proc, label);
     try {
-      const first = await Promise.race([t.next(), new Promise<string>((r) => proc.once('error', (e) => r(String(e))))]);
+      const first = await proc.next();
       if (!first.startsWith('ready')) throw new Error(first);
       const [, version, n] = first.split(' ');
       t.info = `PyTorch ${version}, ${n} threads`;
       return t;
     } catch (e) {
-      console.log(`PyTorch baseline (${label}) unavailable: ${(err || String(e)).trim().split('\n').pop()}`);
+      console.log(`PyTorch baseline (${label}) unavailable: ${(proc.stderr || String(e)).trim().split('\n').pop()}`);
       proc.kill();
       return null;
     }
   }
 
   async time(kind: Kind, key: string): Promise<number> {
-    this.proc.stdin.write(`${kind} ${key}\n`);
-    return Number(await this.next());
+    return Number(await this.proc.ask(`${kind} ${key}`));
   }
 
   async maxRss(): Promise<number> {
-    this.proc.stdin.write('mem\n');
-    return Number(await this.next());
+    return Number(await this.proc.ask('mem'));
   }
 
   stop(): void {
-    this.proc.stdin.end();
+    this.proc.stop();
   }
 }
 

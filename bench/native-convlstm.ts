@@ -11,7 +11,7 @@
  * share of the FMA peak measured by the addon in the same run, and machine-readable lines
  * `ratio <forward|train_step> native B,T,C,H,W,hidden,layers <ours/pytorch>`.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { LineProcess } from './line-process.js';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerModelGradients } from '../models/gradients.js';
@@ -138,68 +138,32 @@ for line in sys.stdin:
 
 /** A running PyTorch server (see TORCH_SCRIPT), or null when torch is unavailable. */
 class Torch {
-  private lines: string[] = [];
-  private waiting: ((line: string) => void) | null = null;
-  private failed: ((e: Error) => void) | null = null;
-  private constructor(private proc: ChildProcessWithoutNullStreams) {
-    proc.once('exit', (code) => this.failed?.(new Error(`pytorch exited with ${code}`)));
-    let buf = '';
-    proc.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (this.waiting) {
-          const w = this.waiting;
-          this.waiting = null;
-          this.failed = null;
-          w(line);
-        } else this.lines.push(line);
-      }
-    });
-  }
-
-  private next(): Promise<string> {
-    const l = this.lines.shift();
-    if (l !== undefined) return Promise.resolve(l);
-    return new Promise((resolve, reject) => {
-      this.waiting = resolve;
-      this.failed = reject;
-    });
-  }
+  private constructor(private readonly proc: LineProcess) {}
 
   static async start(threads: number, env: Record<string, string> = {}): Promise<Torch | null> {
-    const proc = spawn('/usr/bin/python3', ['-c', TORCH_SCRIPT, String(threads)], {
-      stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env },
-    });
-    let err = '';
-    proc.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    const t = new Torch(proc);
+    const proc = LineProcess.start('/usr/bin/python3', ['-c', TORCH_SCRIPT, String(threads)], env);
     try {
-      const first = await Promise.race([t.next(), new Promise<string>((r) => proc.once('error', (e) => r(String(e))))]);
+      const first = await proc.next();
       if (first !== 'ready') throw new Error(first);
-      return t;
+      return new Torch(proc);
     } catch (e) {
-      console.log(`pytorch: unavailable (${(err || String(e)).trim().split('\n').pop()})`);
+      console.log(`pytorch: unavailable (${(proc.stderr || String(e)).trim().split('\n').pop()})`);
       proc.kill();
       return null;
     }
   }
 
   async time(kind: 'forward' | 'train', k: string): Promise<number> {
-    this.proc.stdin.write(`${kind} ${k}\n`);
-    return Number(await this.next());
+    return Number(await this.proc.ask(`${kind} ${k}`));
   }
 
   /** Peak resident memory of the PyTorch process so far, bytes. */
   async maxRss(): Promise<number> {
-    this.proc.stdin.write('mem\n');
-    return Number(await this.next());
+    return Number(await this.proc.ask('mem'));
   }
 
   stop(): void {
-    this.proc.stdin.end();
+    this.proc.stop();
   }
 }
 

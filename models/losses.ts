@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerModelGradients } from './gradients.js';
 import { InvalidInputError } from './errors.js';
+import { nativeMaskedLoss, nativeMaskedLossSupported } from './native/masked-loss-native.js';
 
 /** 1 where `t` holds a number, 0 where NaN (float32, same shape). */
 export function validMask(t: tf.Tensor): tf.Tensor {
@@ -27,10 +28,18 @@ export function sanitizeInput<T extends tf.Tensor>(x: T): { values: T; mask: T }
   });
 }
 
-function masked(pred: tf.Tensor, target: tf.Tensor, name: string, f: (d: tf.Tensor) => tf.Tensor): tf.Scalar {
+function masked(pred: tf.Tensor, target: tf.Tensor, name: string, f: (d: tf.Tensor) => tf.Tensor, native?: 'mse' | 'mae'): tf.Scalar {
   if (pred.shape.length !== target.shape.length || pred.shape.some((s, i) => s !== target.shape[i])) {
     throw new InvalidInputError(`prediction [${pred.shape.join(', ')}] and target [${target.shape.join(', ')}] differ`, { model: name, field: 'target', expected: 'equal shapes' });
   }
+  // The fused native loss (models/native/masked-loss-native.ts) on cpu/wasm when the addon is loaded.
+  if (native && pred.dtype === 'float32' && target.dtype === 'float32' && nativeMaskedLossSupported()) {
+    return nativeMaskedLoss(pred, target, native);
+  }
+  return compositeMasked(pred, target, f);
+}
+
+function compositeMasked(pred: tf.Tensor, target: tf.Tensor, f: (d: tf.Tensor) => tf.Tensor): tf.Scalar {
   registerModelGradients();
   return tf.tidy(() => {
     const nan = tf.isNaN(target);
@@ -42,12 +51,23 @@ function masked(pred: tf.Tensor, target: tf.Tensor, name: string, f: (d: tf.Tens
 
 /** Mean squared error over the non-NaN targets (0 when every target is NaN). */
 export function maskedMse(pred: tf.Tensor, target: tf.Tensor): tf.Scalar {
-  return masked(pred, target, 'maskedMse', tf.square);
+  return masked(pred, target, 'maskedMse', tf.square, 'mse');
 }
 
 /** Mean absolute error over the non-NaN targets (0 when every target is NaN). */
 export function maskedMae(pred: tf.Tensor, target: tf.Tensor): tf.Scalar {
-  return masked(pred, target, 'maskedMae', tf.abs);
+  return masked(pred, target, 'maskedMae', tf.abs, 'mae');
+}
+
+/**
+ * The composite TensorFlow.js form of maskedMse / maskedMae, whatever the backend (the reference
+ * of the fused native loss; maskedMse/maskedMae use that one on cpu/wasm when the addon is loaded).
+ */
+export function compositeMaskedLoss(pred: tf.Tensor, target: tf.Tensor, kind: 'mse' | 'mae'): tf.Scalar {
+  if (pred.shape.length !== target.shape.length || pred.shape.some((s, i) => s !== target.shape[i])) {
+    throw new InvalidInputError(`prediction [${pred.shape.join(', ')}] and target [${target.shape.join(', ')}] differ`, { model: kind === 'mse' ? 'maskedMse' : 'maskedMae', field: 'target', expected: 'equal shapes' });
+  }
+  return compositeMasked(pred, target, kind === 'mse' ? tf.square : tf.abs);
 }
 
 /**

@@ -13,7 +13,7 @@
   "targets": [
     {
       "target_name": "gridcast_native",
-      "sources": ["src/addon.cc", "src/pool.cc", "src/buffer.cc", "src/kernels_portable.cc"],
+      "sources": ["src/addon.cc", "src/pool.cc", "src/buffer.cc", "src/kernels_portable.cc", "src/masked_loss.cc"],
       "conditions": [["target_arch=='x64'", {"dependencies": ["gridcast_avx2", "gridcast_avx512"]}]],
       "libraries": ["-lpthread"]
     },

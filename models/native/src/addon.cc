@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "convlstm.h"
+#include "masked_loss.h"
 #include "pool.h"
 
 namespace gridcast {
@@ -228,7 +229,49 @@ Napi::Value TrimMemory(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(trimBufferCache()));
 }
 
+Napi::Float32Array f32Arg(const Napi::CallbackInfo& info, size_t idx, const char* name) {
+  Napi::Value v = info[idx];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a Float32Array");
+  return v.As<Napi::Float32Array>();
+}
+
+// maskedLoss(pred, target, mae) -> [loss, count]: loss = sum(mask * (p-t)^2 | |p-t|) / max(1, count),
+// float64 accumulation in a fixed order (independent of the thread count).
+Napi::Value MaskedLoss(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 3) throw Napi::TypeError::New(env, "maskedLoss expects 3 arguments");
+  Napi::Float32Array p = f32Arg(info, 0, "pred");
+  const float* t = floats(info, 1, "target", p.ElementLength());
+  const bool mae = info[2].ToBoolean().Value();
+  double sum = 0;
+  int64_t count = 0;
+  maskedLossForward(p.Data(), t, p.ElementLength(), mae, &sum, &count);
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::Number::New(env, sum / static_cast<double>(count > 1 ? count : 1)));
+  out.Set(1u, Napi::Number::New(env, static_cast<double>(count)));
+  return out;
+}
+
+// maskedLossGrad(pred, target, mae, scale, grad): grad = mask * 2(p-t) * scale (mae: mask * sign(p-t)
+// * scale), scale = upstream gradient / max(1, count). Writes every element of grad.
+Napi::Value MaskedLossGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 5) throw Napi::TypeError::New(env, "maskedLossGrad expects 5 arguments");
+  Napi::Float32Array p = f32Arg(info, 0, "pred");
+  const size_t n = p.ElementLength();
+  const float* t = floats(info, 1, "target", n);
+  const bool mae = info[2].ToBoolean().Value();
+  if (!info[3].IsNumber()) throw Napi::TypeError::New(env, "scale must be a number");
+  const double scale = info[3].As<Napi::Number>().DoubleValue();
+  float* g = const_cast<float*>(floats(info, 4, "grad", n));
+  maskedLossBackward(p.Data(), t, n, mae, scale, g);
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("maskedLoss", Napi::Function::New(env, MaskedLoss));
+  exports.Set("maskedLossGrad", Napi::Function::New(env, MaskedLossGrad));
   exports.Set("trimMemory", Napi::Function::New(env, TrimMemory));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));

@@ -10,9 +10,14 @@ export class LineProcess {
   private failed: ((e: Error) => void) | null = null;
   /** Everything the process wrote to stderr (for "unavailable" messages). */
   stderr = '';
+  private startError: Error | null = null;
 
   private constructor(private readonly proc: ChildProcessWithoutNullStreams) {
     proc.once('exit', (code) => this.failed?.(new Error(`${proc.spawnfile} exited with ${code}`)));
+    proc.once('error', (e) => {
+      this.startError = e;
+      this.failed?.(e);
+    });
     proc.stderr.on('data', (d: Buffer) => { this.stderr += d.toString(); });
     let buf = '';
     proc.stdout.on('data', (d: Buffer) => {
@@ -40,13 +45,11 @@ export class LineProcess {
   next(): Promise<string> {
     const l = this.lines.shift();
     if (l !== undefined) return Promise.resolve(l);
-    return Promise.race([
-      new Promise<string>((resolve, reject) => {
-        this.waiting = resolve;
-        this.failed = reject;
-      }),
-      new Promise<string>((_, reject) => this.proc.once('error', reject)),
-    ]);
+    if (this.startError) return Promise.reject(this.startError);
+    return new Promise<string>((resolve, reject) => {
+      this.waiting = resolve;
+      this.failed = reject;
+    });
   }
 
   /** Sends one request line and waits for its reply. */

@@ -35,5 +35,6 @@ export { writeCog, type CogWriteOptions } from './writers/cog-writer.js';
 export { NetcdfClassicWriter, withNetcdfClassicWriter } from './writers/netcdf-classic-writer.js';
 export { writeGridNetcdf, type GridNetcdfOptions } from './writers/grid-netcdf.js';
 export { generateStorms, type SyntheticOptions } from './synthetic/storms.js';
+export { SeededRng, mulberry32, type Rng } from './rng.js';
 export { writeSyntheticNetcdf } from './synthetic/write-synthetic.js';
 export { inspectRaster, formatInspectReport, type InspectReport } from './inspect.js';

@@ -13,7 +13,7 @@
  */
 import { InvalidOptionError } from '../errors.js';
 import type { ChannelInfo, Grid } from '../grid/types.js';
-import { mulberry32, type Rng } from './rng.js';
+import { mulberry32, type Rng } from '../rng.js';
 
 export interface SyntheticOptions {
   /** Number of time steps. Default 120. */

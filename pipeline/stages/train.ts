@@ -21,7 +21,7 @@ import { SplitBatches } from '../train/batches.js';
 import { plateauStep, scheduledLr, teacherForcing } from '../train/lr-schedule.js';
 import { modelOptionsFor, shapeOf } from '../train/model-options.js';
 import { readOptimizerState, restoreOptimizerState } from '../train/optimizer-state.js';
-import { SeededRng } from '../train/seeded-rng.js';
+import { SeededRng } from '../../datasets/rng.js';
 import { inputHash } from './hash.js';
 import { renderLossCurve } from '../outputs/loss-curve.js';
 import { tempNameFor } from '../../datasets/tensors/safetensors-file.js';

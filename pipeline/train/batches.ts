@@ -6,7 +6,7 @@
  */
 import type { Dataset, SampleBatch } from '../../datasets/dataset/open-dataset.js';
 import type { SplitName } from '../../datasets/dataset/windows.js';
-import type { SeededRng } from './seeded-rng.js';
+import type { SeededRng } from '../../datasets/rng.js';
 
 /** One normalised mini-batch (row-major (B, T, C, H, W)). */
 export interface Batch {

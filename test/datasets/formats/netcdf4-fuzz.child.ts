@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { isGridcastError } from '../../../datasets/errors.js';
 import { netcdf4Format } from '../../../datasets/formats/netcdf4.js';
 import { FileSource } from '../../../datasets/source/file-source.js';
+import { mulberry32 } from '../../../datasets/rng.js';
 
 const [file, casesArg, seedArg, onlyArg] = process.argv.slice(2);
 const original = readFileSync(file);
@@ -22,18 +23,6 @@ const dir = mkdtempSync(join(tmpdir(), 'gridcast-nc4-fuzz-'));
 // Remove the scratch directory however the run ends, including the test's timeout (SIGTERM).
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 process.on('SIGTERM', () => process.exit(143));
-
-/** mulberry32: small, seedable, good enough to pick bytes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function openAndReadAll(path: string): Promise<void> {
   const source = await FileSource.open(path);
@@ -59,7 +48,7 @@ const cases = Number(casesArg);
 const seed = Number(seedArg);
 for (let i = 0; i < cases; i++) {
   if (onlyArg !== undefined && i !== Number(onlyArg)) continue;
-  const rand = prng(seed * 100_003 + i);
+  const rand = mulberry32(seed * 100_003 + i);
   const bytes = Buffer.from(original);
   const mode = i % 3;
   if (mode === 0) {

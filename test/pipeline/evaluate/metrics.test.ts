@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MetricsAccumulator } from '../../../pipeline/evaluate/metrics.js';
 import { latitudeWeights } from '../../../pipeline/evaluate/area-weights.js';
-import { mulberry32 } from '../../../datasets/synthetic/rng.js';
+import { mulberry32 } from '../../../datasets/rng.js';
 import { debianPython, run } from '../../helpers.js';
 
 /** The same metrics computed independently with numpy, written from the definitions. */

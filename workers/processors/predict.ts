@@ -1,16 +1,18 @@
 /**
  * `predict` processor: resolve the checkpoint (the flow's train child, the registry's production
  * model, or a named run), then pipeline `predict` into a directory confined under the output
- * root. Missing inputs fail with MissingInputError, which is retried later; pipeline predict
- * writes atomically, so a failed run leaves no partial output.
+ * root. The stage runs in a child process (see stage-child.ts): a forecast over a large grid is
+ * seconds to minutes of synchronous compute, during which this worker must keep renewing its job
+ * lock. Missing inputs fail with MissingInputError (its kind survives the process boundary), which
+ * is retried later; pipeline predict writes atomically, so a failed run leaves no partial output.
  */
 import { join, relative } from 'node:path';
-import { predict } from '../../pipeline/stages/predict.js';
 import { JobPayloadError } from '../job-errors.js';
 import { UnknownRunError } from '../registry/model-registry.js';
 import type { PredictJobData, PredictJobResult } from '../jobs/job-data.js';
 import { confine, validatePredictData } from '../jobs/validate.js';
 import { childResult, type JobHandle, type ProcessorContext } from './context.js';
+import { runStageChild } from './run-stage-child.js';
 import { isTrainResult } from './train.js';
 import { scheduledIssueTime } from '../schedules/issue-time.js';
 
@@ -38,9 +40,12 @@ export async function processPredict(job: JobHandle<unknown>, ctx: ProcessorCont
   const checkpoint = confine(checkpoints, rel, 'checkpoint');
   signal.throwIfAborted();
   // Forecasts land in <out>/forecasts/<name>_<issue time>, as in embedded mode.
-  data.loaded.config.out = out;
+  const config = { ...data.loaded.config, out };
   const at = data.issue ? scheduledIssueTime(job.opts.prevMillis ?? job.timestamp, data.issue) : data.at;
-  const r = await predict(data.loaded, { checkpoint, hindcast: data.hindcast, at, signal, log: ctx.log });
+  const r = await runStageChild(
+    { stage: 'predict', config, file: data.loaded.file, baseDir: data.loaded.baseDir, checkpoint, hindcast: data.hindcast, at },
+    { signal, log: ctx.log },
+  );
   ctx.log(`predict: ${r.files.length} files in ${r.dir} (issue time ${r.issueTime}, checkpoint ${rel})`);
   return { dir: relative(outputs, r.dir), files: r.files.map((f) => relative(outputs, join(r.dir, f.file))), issueTime: r.issueTime, checkpoint: rel };
 }

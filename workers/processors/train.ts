@@ -1,6 +1,6 @@
 /**
  * `train` processor: fetch the dataset blobs (verified) into a scratch directory, run pipeline
- * `train` — in a child process (see train-child.ts) — with checkpoints in the shared store
+ * `train` — in a child process (see stage-child.ts) — with checkpoints in the shared store
  * `<checkpoints>/<runId>`, so a retry after a crash or stall, on any worker, resumes from the last
  * epoch; score the best checkpoint on the test split, record the run in the registry, and
  * release the blobs.
@@ -14,7 +14,7 @@ import type { DatasetFileRef, TrainJobResult, TrainProgress } from '../jobs/job-
 import { validateTrainData } from '../jobs/validate.js';
 import { childResult, type JobHandle, type ProcessorContext } from './context.js';
 import { isIngestResult } from './ingest.js';
-import { runTrainChild } from './run-train-child.js';
+import { runStageChild } from './run-stage-child.js';
 
 /** Shortest interval between batch progress updates, in ms (epoch updates are always sent). */
 const BATCH_PROGRESS_MS = 2000;
@@ -45,8 +45,8 @@ async function trainFetched(
   const datasetDir = join(scratch, 'dataset');
   await fetchDataset(ctx.store, files, datasetDir, signal);
   signal.throwIfAborted();
-  const r = await runTrainChild(
-    { config: data.loaded.config, file: data.loaded.file, baseDir: data.loaded.baseDir, datasetDir, checkpointsDir, evaluationFile: join(checkpointsDir, 'evaluation.json') },
+  const r = await runStageChild(
+    { stage: 'train', config: data.loaded.config, file: data.loaded.file, baseDir: data.loaded.baseDir, datasetDir, checkpointsDir, evaluationFile: join(checkpointsDir, 'evaluation.json') },
     { signal, log: ctx.log, onEvent: progressForwarder(job, ctx.log) },
   );
   signal.throwIfAborted();

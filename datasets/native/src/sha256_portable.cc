@@ -44,4 +44,9 @@ void blocksPortable(uint32_t* const* states, int n, const uint8_t* data, size_t 
     for (int s = 0; s < n; s++) block(states[s], data);
 }
 
+void blocksPortableMulti(uint32_t* const* states, const uint8_t* const* datas, int n, size_t blocks) {
+  for (int s = 0; s < n; s++)
+    for (size_t i = 0; i < blocks; i++) block(states[s], datas[s] + 64 * i);
+}
+
 }  // namespace gridcast_codecs

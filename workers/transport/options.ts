@@ -10,8 +10,20 @@ export const MiB = 1024 * 1024;
 export interface BlobStoreOptions {
   /** Key prefix of the deployment; blobs live under `<prefix>:blob:<id>`. Default `process.env.GRIDCAST_PREFIX ?? 'gridcast'`. */
   prefix?: string;
-  /** Bytes per chunk key. Default 4 MiB. Between 1 KiB and 512 MiB (Redis' largest string). */
+  /**
+   * Bytes per chunk key (the largest chunk). Default 4 MiB. Between 1 KiB and 512 MiB (Redis'
+   * largest string). Blobs smaller than 8 chunks are cut finer, see `minChunkSize`.
+   */
   chunkSize?: number;
+  /**
+   * Smallest chunk a blob of under 8 × `chunkSize` bytes is cut into: such a blob gets chunks of
+   * about size / 8 (a multiple of 64 KiB), at least this and at most `chunkSize`, so the chunk
+   * digests are computed while later chunks are still on the wire instead of all at the end (a
+   * 1 MB blob used to be one chunk hashed after the transfer on each side). Default 256 KiB: below
+   * that the per-command cost of Redis and ioredis shows. The manifest records the chunk size
+   * used, so readers need not know this setting. Set it to `chunkSize` to always use `chunkSize`.
+   */
+  minChunkSize?: number;
   /** Lifetime of a blob that nobody releases (safety net), in seconds. Default 86 400 (one day). */
   ttlSeconds?: number;
   /**
@@ -56,6 +68,7 @@ export function resolveBlobStoreOptions(options: BlobStoreOptions = {}): Resolve
   const r: ResolvedBlobStoreOptions = {
     prefix: options.prefix ?? process.env.GRIDCAST_PREFIX ?? 'gridcast',
     chunkSize: options.chunkSize ?? 4 * MiB,
+    minChunkSize: options.minChunkSize ?? 256 * 1024,
     ttlSeconds: options.ttlSeconds ?? 86_400,
     budgetBytes: options.budgetBytes ?? 1024 * MiB,
     budgetTimeoutMs: options.budgetTimeoutMs ?? 300_000,
@@ -69,6 +82,9 @@ export function resolveBlobStoreOptions(options: BlobStoreOptions = {}): Resolve
   }
   if (!Number.isInteger(r.chunkSize) || r.chunkSize < 1024 || r.chunkSize > 512 * MiB) {
     throw new InvalidOptionError(`chunkSize must be an integer from 1024 to ${512 * MiB} bytes, got ${r.chunkSize}`);
+  }
+  if (!Number.isInteger(r.minChunkSize) || r.minChunkSize < 1024 || r.minChunkSize > 512 * MiB) {
+    throw new InvalidOptionError(`minChunkSize must be an integer from 1024 to ${512 * MiB} bytes, got ${r.minChunkSize}`);
   }
   checkTtl(r.ttlSeconds, 'ttlSeconds');
   if (!(r.budgetBytes === Infinity || (Number.isSafeInteger(r.budgetBytes) && r.budgetBytes > 0))) {
@@ -86,6 +102,17 @@ export function resolveBlobStoreOptions(options: BlobStoreOptions = {}): Resolve
     throw new InvalidOptionError(`hashThreads must be an integer from 0 to 16, got ${r.hashThreads}`);
   }
   return r;
+}
+
+/** Chunks a blob is cut into at least, when they can be `minChunkSize` or larger. */
+const MIN_CHUNKS = 8;
+const CHUNK_ALIGN = 64 * 1024;
+
+/** The chunk size of a blob of `size` bytes (see `minChunkSize`). */
+export function chunkSizeFor(options: Pick<ResolvedBlobStoreOptions, 'chunkSize' | 'minChunkSize'>, size: number): number {
+  const { chunkSize, minChunkSize } = options;
+  const even = Math.ceil(size / MIN_CHUNKS / CHUNK_ALIGN) * CHUNK_ALIGN;
+  return Math.min(chunkSize, Math.max(minChunkSize, even));
 }
 
 /** Validate per-put options against the store's defaults. */

@@ -3,7 +3,7 @@
  * budget, verified on get) against raw ioredis SET/GET of the same bytes — one key, and the same
  * chunking (`--chunk-mib`) without checksums. Goal (issue 5): ours ≥ 80% of raw round-trip throughput.
  *
- *   npm run bench:transport -- [--sizes 1,16,64,256] [--runs 7] [--chunk-mib 4] [--min-chunk-kib 256] [--hash-threads 0]
+ *   npm run bench:transport -- [--sizes 1,16,64,256] [--runs 7] [--chunk-mib 4] [--min-chunk-kib 1024] [--hash-threads 0]
  *
  * Uses REDIS_URL when set, else starts a private redis-server on a free loopback port (so the
  * shared server is not filled with hundreds of MB). Prints medians of `runs` runs; put+get are
@@ -22,7 +22,7 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '1,16,64,256' },
     runs: { type: 'string', default: '7' },
     'chunk-mib': { type: 'string', default: '4' },
-    'min-chunk-kib': { type: 'string', default: '256' },
+    'min-chunk-kib': { type: 'string', default: '1024' },
     'hash-threads': { type: 'string', default: '0' },
   },
 });

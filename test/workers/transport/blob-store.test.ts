@@ -60,22 +60,24 @@ describe('round trip', () => {
     expect(await keysUnder(client, s.options.prefix)).toEqual([]);
   });
 
-  it('with the default 4 MiB chunks, from a Float32Array view: a small blob is cut finer', async () => {
+  it('with the default 4 MiB chunks, from a Float32Array view: a smaller blob is cut finer', async () => {
     const s = store({ chunkSize: undefined });
-    const floats = new Float32Array(2.5 * MiB / 4 + 3).map((_, i) => Math.sin(i));
+    const floats = new Float32Array(10 * MiB / 4 + 3).map((_, i) => Math.sin(i));
     const view = new Uint8Array(floats.buffer, 4, floats.byteLength - 4); // an offset view, not the whole buffer
     const ref = await s.putBlob(view);
-    // size / 8 (2.5 MiB + 8 bytes) rounded up to a multiple of 64 KiB: 384 KiB, 7 chunks.
-    expect(s.chunkSizeFor(view.length)).toBe(384 * 1024);
-    expect(ref.chunks).toBe(7);
-    expect(ref.sha256).toBe(expectedRoot(view, 384 * 1024));
-    expect(await s.manifest(ref.id)).toMatchObject({ chunkSize: 384 * 1024, chunks: 7, format: 'gridcast-blob-v2' });
+    // size / 8 (10 MiB + 8 bytes) rounded up to a multiple of 64 KiB: 1344 KiB, 8 chunks.
+    expect(s.chunkSizeFor(view.length)).toBe(1344 * 1024);
+    expect(ref.chunks).toBe(8);
+    expect(ref.sha256).toBe(expectedRoot(view, 1344 * 1024));
+    expect(await s.manifest(ref.id)).toMatchObject({ chunkSize: 1344 * 1024, chunks: 8, format: 'gridcast-blob-v2' });
     expect(Buffer.compare(await s.getBlob(ref), view)).toBe(0);
     await s.release(ref.id);
   });
 
   it('chooses chunk sizes between minChunkSize and chunkSize, and readers follow the manifest', async () => {
-    const s = store({ chunkSize: 4 * MiB });
+    const s = store({ chunkSize: 4 * MiB, minChunkSize: 256 * 1024 });
+    expect(store({ chunkSize: 4 * MiB }).chunkSizeFor(MiB)).toBe(MiB); // default minChunkSize: 1 MiB
+    expect(store({ chunkSize: 4 * MiB }).chunkSizeFor(16 * MiB)).toBe(2 * MiB);
     expect(s.chunkSizeFor(0)).toBe(256 * 1024);
     expect(s.chunkSizeFor(MiB)).toBe(256 * 1024);
     expect(s.chunkSizeFor(16 * MiB)).toBe(2 * MiB);

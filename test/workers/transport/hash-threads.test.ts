@@ -37,10 +37,15 @@ describe('hash threads', () => {
     const chunks = Array.from({ length: 21 }, (_, i) => randomBytes(i === 20 ? 77 : i === 5 ? 200_000 : CHUNK));
     const expected = chunks.map((c) => createHash('sha256').update(c).digest('hex'));
     // All queued before any is awaited: slots are reused (3 < 21) and batches form.
-    for (const h of [mainThreadHasher(), threadedHasher(2, 200_000, 3), batchingHasher(), batchingHasher(1), batchingHasher(3)]) {
-      const got = await Promise.all(chunks.map((c) => h.add(c)));
-      expect(got.map((d) => d.toString('hex'))).toEqual(expected);
+    for (const h of [mainThreadHasher(), threadedHasher(2, 200_000, 3), batchingHasher()]) {
+      const pending = chunks.map((c) => h.add(c));
+      h.flush(); // 21 = 5 batches of 4 and a tail
+      expect((await Promise.all(pending)).map((d) => d.toString('hex'))).toEqual(expected);
     }
+    // Flushed first: every chunk hashed as it comes (what readChunks does).
+    const eager = batchingHasher();
+    eager.flush();
+    for (const [i, c] of chunks.entries()) expect((await eager.add(c)).toString('hex')).toBe(expected[i]);
   });
 
   it.each([0, 1, CHUNK, CHUNK * 11 + 5])('round-trip %i bytes, readable by either store', async (size) => {

@@ -114,37 +114,40 @@ export class BlobStore {
   async putChunks(size: number, source: ChunkSource, options: PutBlobOptions = {}, window = this.options.streamWindow): Promise<BlobRef> {
     const put = resolvePutOptions(this.options, options);
     if (!Number.isSafeInteger(size) || size < 0) throw new TransportError(`blob size must be a non-negative integer, got ${size}`);
+    if (put.signal?.aborted) throw put.signal.reason;
     const chunkSize = this.chunkSizeFor(size);
     const chunks = Math.ceil(size / chunkSize);
     const id = randomBytes(12).toString('base64url');
+    const hasher = this.hasher(chunkSize);
+    const digests: Promise<Buffer>[] = [];
+    const chunksRead: Buffer[] = [];
+    // Chunks are read and handed to the hasher up to LANES ahead of the writes: the hasher
+    // hashes LANES at a time (multi-buffer) and the batch of chunks i..i+3 is hashed on the
+    // libuv pool while this thread copies them into the socket (ioredis writes synchronously,
+    // ~0.8 ms per MB here: longer than the hash), so on put hashing hides behind the writes.
+    const readAhead = async (upTo: number): Promise<void> => {
+      while (digests.length < Math.min(chunks, upTo)) {
+        const i = digests.length;
+        const offset = i * chunkSize;
+        const length = Math.min(chunkSize, size - offset);
+        const chunk = await source(i, length, offset);
+        if (chunk.length !== length) {
+          throw new TransportError(`chunk source gave ${chunk.length} bytes`, { blobId: id, chunk: i, expected: `${length} bytes` });
+        }
+        const digest = hasher.add(chunk);
+        digest.catch(() => {}); // awaited below; no unhandled rejection if we stop early
+        digests.push(digest);
+        chunksRead[i] = chunk;
+        if (digests.length === chunks) hasher.flush();
+      }
+    };
+    // The first batch is hashed during the budget round trip (a 1 MB blob: its whole hash).
+    await readAhead(LANES);
     const expiresAt = await reserveBudget(this.client, this.options, {
       id, size, chunks, ttlMs: put.ttlSeconds * 1000, timeoutMs: put.timeoutMs, signal: put.signal,
     });
     try {
-      const hasher = this.hasher(chunkSize);
       const inFlight: Promise<unknown>[] = [];
-      const digests: Promise<Buffer>[] = [];
-      const chunksRead: Buffer[] = [];
-      // Chunks are read and handed to the hasher up to LANES ahead of the writes: the hasher
-      // hashes LANES at a time (multi-buffer) and the batch of chunks i..i+3 is hashed on the
-      // libuv pool while this thread copies them into the socket (ioredis writes synchronously,
-      // ~0.8 ms per MB here: longer than the hash), so on put hashing hides behind the writes.
-      const readAhead = async (upTo: number): Promise<void> => {
-        while (digests.length < Math.min(chunks, upTo)) {
-          const i = digests.length;
-          const offset = i * chunkSize;
-          const length = Math.min(chunkSize, size - offset);
-          const chunk = await source(i, length, offset);
-          if (chunk.length !== length) {
-            throw new TransportError(`chunk source gave ${chunk.length} bytes`, { blobId: id, chunk: i, expected: `${length} bytes` });
-          }
-          const digest = hasher.add(chunk);
-          digest.catch(() => {}); // awaited below; no unhandled rejection if we stop early
-          digests.push(digest);
-          chunksRead[i] = chunk;
-          if (digests.length === chunks) hasher.flush();
-        }
-      };
       if (chunks === 0) hasher.flush();
       for (let i = 0; i < chunks; i++) {
         await readAhead(i + LANES);
@@ -153,6 +156,7 @@ export class BlobStore {
         const sent = this.client.set(this.keys.chunk(id, i), chunk, 'PXAT', expiresAt);
         sent.catch(() => {}); // awaited below; no unhandled rejection if we stop early
         inFlight.push(sent);
+        if (i === chunks - 1) break;
         // Back to the event loop: libuv hands the queued bytes to the socket while chunks are
         // hashed (without this, every chunk is queued before the first byte leaves).
         await yieldToIo();

@@ -141,11 +141,13 @@ export class BlobStore {
         if (digests.length === chunks) hasher.flush();
       }
     };
-    // The first batch is hashed during the budget round trip (a 1 MB blob: its whole hash).
-    await readAhead(LANES);
     const expiresAt = await reserveBudget(this.client, this.options, {
       id, size, chunks, ttlMs: put.ttlSeconds * 1000, timeoutMs: put.timeoutMs, signal: put.signal,
     });
+    // Hashing starts once the budget is reserved, not during that round trip: on our loaded
+    // 2-core machine a hash thread running then delayed the Lua script's reply by as long as the
+    // hash took (1 MB put: reserve 0.70 ms instead of 0.15), while during the write it is hidden.
+    await readAhead(LANES);
     try {
       const inFlight: Promise<unknown>[] = [];
       if (chunks === 0) hasher.flush();
@@ -172,7 +174,9 @@ export class BlobStore {
       // Sent behind the chunk writes without waiting for their replies (one round trip saved):
       // nobody knows the id before we return, so nobody can see a half-written blob.
       const key = this.keys.manifest(id);
-      const written = this.client.multi().hset(key, manifest).pexpireat(key, expiresAt).exec();
+      // Two plain commands, not MULTI/EXEC (a third of the client-side cost here): if only the
+      // HSET landed, the reservation's expiry still reclaims the manifest (scripts.ts `reclaim`).
+      const written = Promise.all([this.client.hset(key, manifest), this.client.pexpireat(key, expiresAt)]);
       written.catch(() => {});
       await Promise.all(inFlight);
       await written;

@@ -7,13 +7,18 @@
  * - DEFLATE: GDAL's COG driver (Debian) compresses with libdeflate, 1.2× (smooth fields) to 3.3×
  *   (random floats) faster than zlib at level 6 on our predicted tiles, which is what kept
  *   `npm run bench:write` below GDAL. The addon runs libdeflate on the libuv pool (both cores).
- * - SHA-256: the transport hashes every byte four times per round trip (each chunk and the whole,
- *   on put and on get), all on the main thread that also parses Redis replies, keeping
- *   `npm run bench:transport` at 40–55% of raw Redis. The addon hashes with the SHA extensions
- *   off the main thread, and a chunk's digest and the blob's running digest in one pass.
+ * - SHA-256: the transport (workers/transport) hashes every byte once on put and once on get, on
+ *   2-core machines where redis-server and the main thread (socket copies, reply parsing) need
+ *   the CPU too. With node:crypto on the main thread that held `npm run bench:transport` at
+ *   40–55% of raw Redis. The addon hashes with the SHA extensions on the libuv pool, several
+ *   independent messages interleaved (`sha256Many`: 4 lanes, 1.6–1.9× the bytes per second of
+ *   one stream here, since one stream's rounds are a dependency chain that leaves SHA-NI idle).
+ *   `sha256Hasher().updateAndDigest` (a chunk's digest and a running digest in one pass) served
+ *   the former flat whole-blob checksum and stays for callers that need a running digest.
  *
  * ```ts
  * const z = fastDeflate(tile, 6) ?? deflateAsync(tile, { level: 6 }); // null: use node:zlib
+ * const digests = await sha256ManyAsync([chunk0, chunk1, chunk2]); // 32 raw bytes each, in order
  * const whole = sha256Hasher();
  * const chunkHex = await whole.updateAndDigest(chunk); // chunk digest; whole updated too
  * const wholeHex = whole.digest();

@@ -42,10 +42,12 @@ export interface BlobStoreOptions {
   /** Chunks in flight at once when streaming a file in or out. Default 4. */
   streamWindow?: number;
   /**
-   * Threads computing the SHA-256 checksums of `putBlob`/`getBlob` while the main thread keeps
-   * moving bytes; 0 hashes on the main thread. Default 0: on our CPU-saturated 2-core benchmark
+   * Worker threads computing the chunk digests of `putBlob`/`getBlob` while the main thread keeps
+   * moving bytes; 0 uses the default hasher (codec addon on the libuv pool, four chunks at a time;
+   * node:crypto on the main thread without the addon). Default 0: on our CPU-saturated 2-core benchmark
    * machine threads were slower (messaging, contention — `npm run bench:transport -- --hash-threads 2`);
-   * on a host with idle cores, 2 (one per checksum: chunk and whole) hides hashing behind I/O.
+   * on a host with idle cores, 2 spreads the chunk digests over two threads (one chunk per
+   * message, so without the default hasher's multi-buffer batching).
    */
   hashThreads?: number;
 }

@@ -144,6 +144,17 @@ describe('checksums and missing blobs', () => {
     await s.release(ref.id);
   });
 
+  it('a single chunk above 1 MiB is verified on the pool and corruption still named', async () => {
+    const s = store({ chunkSize: 4 * MiB, minChunkSize: 4 * MiB });
+    const bytes = randomBytes(2 * MiB + 3);
+    const ref = await s.putBlob(bytes);
+    expect(ref.chunks).toBe(1);
+    expect(Buffer.compare(await s.getBlob(ref), bytes)).toBe(0);
+    await client.setrange(`${s.options.prefix}:blob:${ref.id}:0`, MiB, 'x');
+    expect((await expectError<ChecksumError>(s.getBlob(ref), 'Checksum')).chunk).toBe(0);
+    await s.release(ref.id);
+  });
+
   it('readChunks yields only verified chunks and stops at the corrupted one', async () => {
     const s = store();
     const bytes = randomBytes(CHUNK * 6);

@@ -29,6 +29,7 @@ import { assertBlobRef, type BlobRef } from './blob-ref.js';
 import { reserveBudget } from './budget.js';
 import { chunkSizeFor, MiB, resolveBlobStoreOptions, resolvePutOptions, type BlobStoreOptions, type PutBlobOptions, type ResolvedBlobStoreOptions } from './options.js';
 import { batchingHasher, LANES, threadedHasher, type ChunkHasher } from './chunk-hasher.js';
+import { setChunk } from './chunk-write.js';
 import { blobKeys, SCRIPTS } from './scripts.js';
 
 /**
@@ -158,7 +159,7 @@ export class BlobStore {
         await readAhead(i + LANES);
         const chunk = chunksRead[i];
         delete chunksRead[i];
-        const sent = this.client.set(this.keys.chunk(id, i), chunk, 'PXAT', expiresAt);
+        const sent = setChunk(this.client, this.keys.chunk(id, i), chunk, expiresAt);
         sent.catch(() => {}); // awaited below; no unhandled rejection if we stop early
         inFlight.push(sent);
         if (i === chunks - 1) break;

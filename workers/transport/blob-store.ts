@@ -249,9 +249,11 @@ export class BlobStore {
         data.copy(out, start);
         digest = hasher.add(out.subarray(start, start + data.length)); // threads read `out` in place
       } else {
-        // Both only read `data` (a reply nobody else holds): the copy overlaps the hash.
-        digest = hasher.add(data);
-        data.copy(out, start);
+        // The hasher copies the chunk into `out` in the same pass as it hashes it, on the libuv
+        // pool: copying on this thread (which also parses the replies) into a fresh `out`
+        // (page faults) cost 20-35% of the get time (64 MB: 205 against 163 ms without the copy).
+        // `out` is complete once every digest is in, and only returned then.
+        digest = hasher.add(data, out.subarray(start, start + data.length));
       }
       if (i === m.chunks - 1) hasher.flush();
       const verified = digest.then((d) => checkChunk(ref.id, i, d, m.chunkSha256[i]));

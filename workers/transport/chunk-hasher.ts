@@ -18,8 +18,10 @@ export interface ChunkHasher {
   /**
    * Queue the next chunk; resolves to its SHA-256 (32 bytes). The chunk must stay unchanged until
    * then (true of the store's chunks: slices of the caller's bytes, fresh file reads, Redis replies).
+   * With `copyTo` (as long as the chunk) the chunk is also copied there by the time it resolves —
+   * by the native hasher in the same pass over the bytes, off the calling thread.
    */
-  add(chunk: Buffer): Promise<Buffer>;
+  add(chunk: Buffer, copyTo?: Buffer): Promise<Buffer>;
   /**
    * No more chunks are coming: hash what is queued now (a hasher may hold chunks back to batch
    * them), and every chunk added later at once.
@@ -34,7 +36,13 @@ export function nativeHashing(): boolean {
 
 /** node:crypto on the calling thread. */
 export function mainThreadHasher(): ChunkHasher {
-  return { add: async (chunk) => createHash('sha256').update(chunk).digest(), flush: () => {} };
+  return {
+    add: async (chunk, copyTo) => {
+      copyTo?.set(chunk);
+      return createHash('sha256').update(chunk).digest();
+    },
+    flush: () => {},
+  };
 }
 
 /** Chunks one native call hashes interleaved (sha256Many's lanes). */
@@ -51,13 +59,14 @@ export const LANES = 4;
  */
 export function batchingHasher(): ChunkHasher {
   if (!nativeHashing()) return mainThreadHasher();
-  interface Queued { chunk: Buffer; resolve: (d: Buffer) => void; reject: (e: unknown) => void }
+  interface Queued { chunk: Buffer; copyTo?: Buffer; resolve: (d: Buffer) => void; reject: (e: unknown) => void }
   const queue: Queued[] = [];
   let running = 0;
   let flushed = false;
   const hash = (batch: Queued[], lanes: number): void => {
     running++;
-    sha256ManyAsync(batch.map((q) => q.chunk), lanes).then(
+    const dests = batch.some((q) => q.copyTo) ? batch.map((q) => q.copyTo ?? null) : undefined;
+    sha256ManyAsync(batch.map((q) => q.chunk), lanes, dests).then(
       (out) => batch.forEach((q, i) => q.resolve(out.subarray(32 * i, 32 * i + 32))),
       (e: unknown) => batch.forEach((q) => q.reject(e)),
     ).finally(() => {
@@ -79,8 +88,8 @@ export function batchingHasher(): ChunkHasher {
     while (running === 0 && queue.length >= LANES) hash(queue.splice(0, LANES), LANES);
   };
   return {
-    add: (chunk) => new Promise<Buffer>((resolve, reject) => {
-      queue.push({ chunk, resolve, reject });
+    add: (chunk, copyTo) => new Promise<Buffer>((resolve, reject) => {
+      queue.push({ chunk, copyTo, resolve, reject });
       pump();
     }),
     flush: () => {
@@ -100,7 +109,8 @@ export function threadedHasher(threads: number, chunkSize: number, slots: number
   let ring: Buffer | undefined;
   let n = 0;
   return {
-    add: (chunk) => {
+    add: (chunk, copyTo) => {
+      copyTo?.set(chunk);
       if (chunk.buffer instanceof SharedArrayBuffer) return pool.digestBytes(chunk);
       const slot = n++ % slots;
       // Chunk n reuses the slot of chunk n - slots once that one is hashed.

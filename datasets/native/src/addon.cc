@@ -160,6 +160,8 @@ struct Messages {
   std::vector<const uint8_t*> data;
   std::vector<size_t> lens;
   int lanes = kMaxLanes;
+  /** Where each message is copied to (argument 3), or empty for none. */
+  std::vector<uint8_t*> dests;
 };
 
 Messages messagesOf(const Napi::CallbackInfo& info) {
@@ -178,28 +180,52 @@ Messages messagesOf(const Napi::CallbackInfo& info) {
     if (!(d >= 1 && d <= kMaxLanes) || d != static_cast<int>(d)) throw Napi::RangeError::New(env, "lanes must be an integer in 1..4");
     m.lanes = static_cast<int>(d);
   }
+  if (info.Length() > 2 && !info[2].IsUndefined()) {
+    if (!info[2].IsArray()) throw Napi::TypeError::New(env, "destinations must be an array of Uint8Array or Buffer");
+    Napi::Array d = info[2].As<Napi::Array>();
+    if (d.Length() != a.Length()) throw Napi::RangeError::New(env, "destinations must be one per message");
+    for (uint32_t i = 0; i < d.Length(); i++) {
+      Napi::Value v = d.Get(i);
+      if (v.IsNull() || v.IsUndefined()) {
+        m.dests.push_back(nullptr);
+        continue;
+      }
+      Bytes b = bytesOf(env, v, "each destination");
+      if (b.len != m.lens[i]) throw Napi::RangeError::New(env, "destination " + std::to_string(i) + " must be as long as its message");
+      m.dests.push_back(const_cast<uint8_t*>(b.data));
+    }
+  }
   return m;
 }
 
-/** A copy of the JS array, so the caller changing its own array cannot drop a message being hashed. */
+/**
+ * Copies of the JS arrays (messages, then destinations), so the caller changing its own arrays
+ * cannot drop a buffer being read or written.
+ */
 Napi::Array pinned(const Napi::CallbackInfo& info) {
-  Napi::Array src = info[0].As<Napi::Array>();
-  Napi::Array copy = Napi::Array::New(info.Env(), src.Length());
-  for (uint32_t i = 0; i < src.Length(); i++) copy.Set(i, src.Get(i));
+  Napi::Array copy = Napi::Array::New(info.Env());
+  uint32_t at = 0;
+  for (size_t arg = 0; arg < 3 && arg < info.Length(); arg += 2) {
+    if (!info[arg].IsArray()) continue;
+    Napi::Array src = info[arg].As<Napi::Array>();
+    for (uint32_t i = 0; i < src.Length(); i++) copy.Set(at++, src.Get(i));
+  }
   return copy;
 }
 
 Napi::Value Sha256ManySync(const Napi::CallbackInfo& info) {
   Messages m = messagesOf(info);
   Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(info.Env(), 32 * m.data.size());
-  Sha256::hashMany(m.data.data(), m.lens.data(), m.data.size(), out.Data(), m.lanes);
+  Sha256::hashMany(m.data.data(), m.lens.data(), m.data.size(), out.Data(), m.lanes, m.dests.empty() ? nullptr : m.dests.data());
   return out;
 }
 
 class HashManyWorker : public PromiseWorker {
  public:
   HashManyWorker(Napi::Env env, const Napi::Value& input, Messages m) : PromiseWorker(env, input), m_(std::move(m)), out_(32 * m_.data.size()) {}
-  void Execute() override { Sha256::hashMany(m_.data.data(), m_.lens.data(), m_.data.size(), out_.data(), m_.lanes); }
+  void Execute() override {
+    Sha256::hashMany(m_.data.data(), m_.lens.data(), m_.data.size(), out_.data(), m_.lanes, m_.dests.empty() ? nullptr : m_.dests.data());
+  }
   void OnOK() override { deferred_.Resolve(Napi::Buffer<uint8_t>::Copy(Env(), out_.data(), out_.size())); }
 
  private:

@@ -134,13 +134,15 @@ void Sha256::updatePair(Sha256& a, Sha256& b, const uint8_t* data, size_t len) {
   }
 }
 
-void Sha256::hashMany(const uint8_t* const* data, const size_t* lens, size_t n, uint8_t* out, int lanes) {
+void Sha256::hashMany(const uint8_t* const* data, const size_t* lens, size_t n, uint8_t* out, int lanes,
+                      uint8_t* const* dests) {
   MultiFn fn = active().multi;
   if (lanes < 1) lanes = 1;
   if (lanes > kMaxLanes) lanes = kMaxLanes;
   struct Lane {
     size_t index;
     const uint8_t* p;
+    uint8_t* d;  // where the bytes are copied to, or null
     size_t blocks;
     Sha256 h;
   };
@@ -150,6 +152,7 @@ void Sha256::hashMany(const uint8_t* const* data, const size_t* lens, size_t n, 
     size_t whole = lens[l.index] & ~size_t(63);
     l.h.total_ = whole;
     l.h.update(data[l.index] + whole, lens[l.index] - whole);
+    if (l.d != nullptr && lens[l.index] > whole) std::memcpy(l.d, data[l.index] + whole, lens[l.index] - whole);
     l.h.final(out + 32 * l.index);
   };
   int busy = 0;
@@ -159,6 +162,7 @@ void Sha256::hashMany(const uint8_t* const* data, const size_t* lens, size_t n, 
       Lane& l = lane[busy];
       l.index = next;
       l.p = data[next];
+      l.d = dests != nullptr ? dests[next] : nullptr;
       l.blocks = lens[next] / 64;
       l.h.reset();
       next++;
@@ -169,14 +173,17 @@ void Sha256::hashMany(const uint8_t* const* data, const size_t* lens, size_t n, 
     size_t step = lane[0].blocks;
     uint32_t* states[kMaxLanes];
     const uint8_t* ps[kMaxLanes];
+    uint8_t* ds[kMaxLanes];
     for (int k = 0; k < busy; k++) {
       if (lane[k].blocks < step) step = lane[k].blocks;
       states[k] = lane[k].h.h_;
       ps[k] = lane[k].p;
+      ds[k] = lane[k].d;
     }
-    fn(states, ps, busy, step);
+    fn(states, ps, dests != nullptr ? ds : nullptr, busy, step);
     for (int k = 0; k < busy;) {
       lane[k].p += 64 * step;
+      if (lane[k].d != nullptr) lane[k].d += 64 * step;
       lane[k].blocks -= step;
       if (lane[k].blocks == 0) {
         finish(lane[k]);

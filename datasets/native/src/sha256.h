@@ -34,13 +34,17 @@ using BlockFn = void (*)(uint32_t* const* states, int n, const uint8_t* data, si
  * `states[k]`): multi-buffer hashing. One message's rounds are a dependency chain, so SHA-NI
  * leaves most of its pipeline idle; 2-4 interleaved messages fill it.
  */
-using MultiFn = void (*)(uint32_t* const* states, const uint8_t* const* datas, int n, size_t blocks);
+/**
+ * With `dests` (non-null), each message's blocks are also copied to `dests[k]` as they are read:
+ * a copy that rides along in the issue slots the latency-bound rounds leave free.
+ */
+using MultiFn = void (*)(uint32_t* const* states, const uint8_t* const* datas, uint8_t* const* dests, int n, size_t blocks);
 
 void blocksPortable(uint32_t* const* states, int n, const uint8_t* data, size_t blocks);
-void blocksPortableMulti(uint32_t* const* states, const uint8_t* const* datas, int n, size_t blocks);
+void blocksPortableMulti(uint32_t* const* states, const uint8_t* const* datas, uint8_t* const* dests, int n, size_t blocks);
 #if defined(GRIDCAST_X86)
 void blocksShaNi(uint32_t* const* states, int n, const uint8_t* data, size_t blocks);
-void blocksShaNiMulti(uint32_t* const* states, const uint8_t* const* datas, int n, size_t blocks);
+void blocksShaNiMulti(uint32_t* const* states, const uint8_t* const* datas, uint8_t* const* dests, int n, size_t blocks);
 #endif
 
 /** Most messages `sha256Many` hashes interleaved. */
@@ -71,9 +75,11 @@ class Sha256 {
   /**
    * The SHA-256 of each of `n` messages into `out` (32 bytes each, in order), hashing up to `lanes`
    * (1..kMaxLanes) of them interleaved; a lane that finishes takes the next message, so messages
-   * of different lengths keep all lanes busy.
+   * of different lengths keep all lanes busy. With `dests`, message i is also copied to
+   * `dests[i]` (same length; entries may be null) in the same pass.
    */
-  static void hashMany(const uint8_t* const* data, const size_t* lens, size_t n, uint8_t* out, int lanes);
+  static void hashMany(const uint8_t* const* data, const size_t* lens, size_t n, uint8_t* out, int lanes,
+                       uint8_t* const* dests = nullptr);
 
  private:
   uint32_t h_[8];

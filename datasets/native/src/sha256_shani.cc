@@ -66,11 +66,12 @@ void blocks(uint32_t* const* states, const uint8_t* data, size_t count) {
  * SHA instructions only take xmm0-15, so with 3-4 lanes part of the state lives in L1; the
  * interleaving still pays (measured in bench:transport's hasher line).
  */
-template <int N>
-void lanes(uint32_t* const* states, const uint8_t* const* datas, size_t count) {
+template <int N, bool COPY>
+void lanes(uint32_t* const* states, const uint8_t* const* datas, uint8_t* const* dests, size_t count) {
   const __m128i MASK = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
   __m128i s0[N], s1[N];
   const uint8_t* p[N];
+  uint8_t* d[N];
   for (int k = 0; k < N; k++) {
     __m128i t = _mm_loadu_si128(reinterpret_cast<const __m128i*>(states[k]));
     __m128i u = _mm_loadu_si128(reinterpret_cast<const __m128i*>(states[k] + 4));
@@ -79,14 +80,20 @@ void lanes(uint32_t* const* states, const uint8_t* const* datas, size_t count) {
     s0[k] = _mm_alignr_epi8(t, u, 8);
     s1[k] = _mm_blend_epi16(u, t, 0xF0);
     p[k] = datas[k];
+    d[k] = COPY ? dests[k] : nullptr;
   }
   for (; count > 0; count--) {
     __m128i save0[N], save1[N], m[N][4];
     for (int k = 0; k < N; k++) {
       save0[k] = s0[k];
       save1[k] = s1[k];
-      for (int i = 0; i < 4; i++) m[k][i] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p[k] + 16 * i)), MASK);
+      for (int i = 0; i < 4; i++) {
+        __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p[k] + 16 * i));
+        if (COPY && d[k] != nullptr) _mm_storeu_si128(reinterpret_cast<__m128i*>(d[k] + 16 * i), raw);
+        m[k][i] = _mm_shuffle_epi8(raw, MASK);
+      }
       p[k] += 64;
+      if (COPY && d[k] != nullptr) d[k] += 64;
     }
 #pragma GCC unroll 16
     for (int g = 0; g < 16; g++) {
@@ -120,16 +127,26 @@ void lanes(uint32_t* const* states, const uint8_t* const* datas, size_t count) {
   }
 }
 
+template <bool COPY>
+void multi(uint32_t* const* states, const uint8_t* const* datas, uint8_t* const* dests, int n, size_t count) {
+  switch (n) {
+    case 1: lanes<1, COPY>(states, datas, dests, count); break;
+    case 2: lanes<2, COPY>(states, datas, dests, count); break;
+    case 3: lanes<3, COPY>(states, datas, dests, count); break;
+    case 4: lanes<4, COPY>(states, datas, dests, count); break;
+    default:
+      for (int k = 0; k < n; k += 4) multi<COPY>(states + k, datas + k, COPY ? dests + k : nullptr, n - k < 4 ? n - k : 4, count);
+  }
+}
+
 }  // namespace
 
-void blocksShaNiMulti(uint32_t* const* states, const uint8_t* const* datas, int n, size_t count) {
-  switch (n) {
-    case 1: blocks<1>(states, datas[0], count); break;
-    case 2: lanes<2>(states, datas, count); break;
-    case 3: lanes<3>(states, datas, count); break;
-    case 4: lanes<4>(states, datas, count); break;
-    default:
-      for (int k = 0; k < n; k += 4) blocksShaNiMulti(states + k, datas + k, n - k < 4 ? n - k : 4, count);
+void blocksShaNiMulti(uint32_t* const* states, const uint8_t* const* datas, uint8_t* const* dests, int n, size_t count) {
+  if (dests == nullptr) {
+    if (n == 1) blocks<1>(states, datas[0], count);
+    else multi<false>(states, datas, nullptr, n, count);
+  } else {
+    multi<true>(states, datas, dests, n, count);
   }
 }
 

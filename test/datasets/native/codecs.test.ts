@@ -134,6 +134,16 @@ describe.skipIf(!addon)('native SHA-256', () => {
         expect(hexes(addon!.sha256Many(messages, lanes))).toEqual(expected);
         expect(hexes(await addon!.sha256ManyAsync(messages, lanes))).toEqual(expected);
       }
+      // Copied to destinations in the same pass (unaligned, some without one).
+      const dests = messages.map((m, i) => (i % 5 === 4 ? null : Buffer.alloc(m.length + 3).subarray(3)));
+      for (const lanes of [1, 2, 3, 4]) {
+        for (const d of dests) d?.fill(0xa5);
+        expect(hexes(await addon!.sha256ManyAsync(messages, lanes, dests))).toEqual(expected);
+        dests.forEach((d, i) => { if (d) expect(Buffer.compare(d, messages[i]), `message ${i} (${messages[i].length} bytes)`).toBe(0); });
+        for (const d of dests) d?.fill(0x5a);
+        expect(hexes(addon!.sha256Many(messages, lanes, dests))).toEqual(expected);
+        dests.forEach((d, i) => { if (d) expect(Buffer.compare(d, messages[i])).toBe(0); });
+      }
       expect(addon!.sha256Many([]).length).toBe(0);
       expect(addon!.sha256Many([messages[0]]).toString('hex')).toBe(expected[0]);
     });
@@ -148,6 +158,11 @@ describe.skipIf(!addon)('native SHA-256', () => {
     expect(() => addon!.sha256Many([new Float32Array(2)] as unknown as Uint8Array[])).toThrow(TypeError);
     expect(() => addon!.sha256Many(messages, 5)).toThrow(RangeError);
     expect(() => addon!.sha256Many(messages, 0)).toThrow(RangeError);
+    expect(() => addon!.sha256Many(messages, 4, [null])).toThrow(RangeError); // one per message
+    expect(() => addon!.sha256Many(messages, 4, [Buffer.alloc(2), null, null, null])).toThrow(RangeError); // lengths differ
+    const copies = messages.map((m) => Buffer.alloc(m.length));
+    expect((await codecs.sha256ManyAsync(messages, undefined, copies)).equals(expected)).toBe(true);
+    copies.forEach((c, i) => expect(Buffer.compare(c, messages[i])).toBe(0));
   });
 
   it('multi-buffer: the caller emptying its array meanwhile does not disturb an async hash', async () => {
@@ -248,6 +263,9 @@ describe('fallback (GRIDCAST_NATIVE_CODECS=0)', () => {
     const messages = [b, b.subarray(0, Math.floor(n / 2)), new Uint8Array(0)];
     expect(c.sha256Many(messages).equals(codecs.sha256Many(messages))).toBe(true);
     expect((await c.sha256ManyAsync(messages)).equals(await codecs.sha256ManyAsync(messages))).toBe(true);
+    const copies = messages.map((m) => Buffer.alloc(m.length));
+    expect(c.sha256Many(messages, undefined, copies).equals(codecs.sha256Many(messages))).toBe(true);
+    copies.forEach((x, i) => expect(Buffer.compare(x, messages[i])).toBe(0));
   });
 
   it('writes COGs that GDAL reads to the same values as the native path', async () => {

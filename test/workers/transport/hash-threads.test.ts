@@ -41,6 +41,12 @@ describe('hash threads', () => {
       const pending = chunks.map((c) => h.add(c));
       h.flush(); // 21 = 5 batches of 4 and a tail
       expect((await Promise.all(pending)).map((d) => d.toString('hex'))).toEqual(expected);
+      // Copying each chunk to a destination on the way (what getBlob does).
+      const copies = chunks.map((c) => Buffer.alloc(c.length));
+      const withCopies = chunks.map((c, i) => h.add(c, copies[i]));
+      h.flush();
+      expect((await Promise.all(withCopies)).map((d) => d.toString('hex'))).toEqual(expected);
+      expect(Buffer.compare(Buffer.concat(copies), Buffer.concat(chunks))).toBe(0);
     }
     // Flushed first: every chunk hashed as it comes (what readChunks does).
     const eager = batchingHasher();

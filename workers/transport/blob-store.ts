@@ -122,7 +122,9 @@ export class BlobStore {
     const chunkSize = this.chunkSizeFor(size);
     const chunks = Math.ceil(size / chunkSize);
     const id = randomBytes(12).toString('base64url');
-    const hasher = this.hasher(chunkSize);
+    // A blob of one small chunk is hashed right here (see getBlob): a pool round trip would
+    // only add a thread wake-up to a hash that the short write could not hide anyway.
+    const hasher = chunks === 1 && size <= this.syncHashMax ? syncHasher() : this.hasher(chunkSize);
     const digests: Promise<Buffer>[] = [];
     const chunksRead: Buffer[] = [];
     // Chunks are read and handed to the hasher up to LANES ahead of the writes: the hasher
@@ -403,3 +405,7 @@ export class BlobStore {
   }
 }
 
+/** Hashes each chunk on the calling thread, at once (multi-buffer code, one lane). */
+function syncHasher(): ChunkHasher {
+  return { add: async (chunk, copyTo) => { copyTo?.set(chunk); return sha256Many([chunk]); }, flush: () => {} };
+}

@@ -128,9 +128,8 @@ export class BlobStore {
     const digests: Promise<Buffer>[] = [];
     const chunksRead: Buffer[] = [];
     // Chunks are read and handed to the hasher up to LANES ahead of the writes: the hasher
-    // hashes LANES at a time (multi-buffer) and the batch of chunks i..i+3 is hashed on the
-    // libuv pool while this thread copies them into the socket (ioredis writes synchronously,
-    // ~0.8 ms per MB here: longer than the hash), so on put hashing hides behind the writes.
+    // hashes LANES at a time (multi-buffer), so the batch of chunks i..i+3 is hashed on the
+    // libuv pool while this thread hands them to the socket.
     const readAhead = async (upTo: number): Promise<void> => {
       while (digests.length < Math.min(chunks, upTo)) {
         const i = digests.length;
@@ -150,11 +149,11 @@ export class BlobStore {
     const expiresAt = await reserveBudget(this.client, this.options, {
       id, size, chunks, ttlMs: put.ttlSeconds * 1000, timeoutMs: put.timeoutMs, signal: put.signal,
     });
-    // Hashing starts once the budget is reserved, not during that round trip: on our loaded
-    // 2-core machine a hash thread running then delayed the Lua script's reply by as long as the
-    // hash took (1 MB put: reserve 0.70 ms instead of 0.15), while during the write it is hidden.
-    await readAhead(LANES);
     try {
+      // Hashing starts once the budget is reserved, not during that round trip: on our loaded
+      // 2-core machine a hash thread running then delayed the Lua script's reply by as long as
+      // the hash took (1 MB put: reserve 0.70 ms instead of 0.15).
+      await readAhead(LANES);
       const inFlight: Promise<unknown>[] = [];
       if (chunks === 0) hasher.flush();
       for (let i = 0; i < chunks; i++) {

@@ -343,6 +343,21 @@ describe('byte budget', () => {
   });
 });
 
+describe('failing chunk sources', () => {
+  it.each([0, 5])('a source failing at chunk %i returns the reserved bytes and leaves no keys', async (bad) => {
+    const s = store({ budgetBytes: 100 * CHUNK });
+    const failing = s.putChunks(8 * CHUNK, (i, length) => {
+      if (i === bad) throw new Error('disk gone');
+      return randomBytes(length);
+    });
+    await expect(failing).rejects.toThrow(/disk gone/);
+    const short = s.putChunks(8 * CHUNK, (i, length) => randomBytes(i === bad ? length - 1 : length));
+    expect((await expectError<TransportError>(short, 'Transport')).chunk).toBe(bad);
+    expect(await s.usage()).toEqual({ bytes: 0, blobs: 0 });
+    expect(await keysUnder(client, s.options.prefix)).toEqual([]);
+  });
+});
+
 describe('options', () => {
   it('are validated with messages naming the field', () => {
     expect(() => store({ chunkSize: 10 })).toThrow(/chunkSize/);

@@ -4,7 +4,8 @@
  *
  * - `batchingHasher` (default, codec addon present): chunks are hashed on the libuv pool four at a
  *   time (multi-buffer SHA-NI, `sha256ManyAsync`), 1.6-1.9× the bytes per CPU second of one chunk
- *   at a time, while the next chunks are on the wire.
+ *   at a time, while the next chunks are on the wire; on get it also copies each chunk into the
+ *   result in the same pass (`copyTo`).
  * - `threadedHasher` (`hashThreads > 0`): one chunk per message on worker threads.
  * - `mainThreadHasher`: node:crypto on the calling thread (no addon).
  * The digests are the same either way.

@@ -34,6 +34,14 @@ export interface CodecsAddon {
   zlibCompressSync(data: Uint8Array, level: number): Buffer;
   sha256(data: Uint8Array): string;
   sha256Async(data: Uint8Array): Promise<string>;
+  /**
+   * The SHA-256 of each message, 32 raw bytes each, concatenated in order; up to `lanes` (1..4,
+   * default 4) messages hashed interleaved (multi-buffer). With `dests` (one per message, same
+   * length, or null), each message is also copied there in the same pass. The async form runs on
+   * the libuv pool.
+   */
+  sha256Many(messages: Uint8Array[], lanes?: number, dests?: (Uint8Array | null)[]): Buffer;
+  sha256ManyAsync(messages: Uint8Array[], lanes?: number, dests?: (Uint8Array | null)[]): Promise<Buffer>;
   /** 'auto' | 'sha-ni' | 'portable'; returns the one now active (tests compare both). */
   setSha256Impl(name: string): string;
   Sha256: new () => NativeSha256;

@@ -7,13 +7,18 @@
  * - DEFLATE: GDAL's COG driver (Debian) compresses with libdeflate, 1.2× (smooth fields) to 3.3×
  *   (random floats) faster than zlib at level 6 on our predicted tiles, which is what kept
  *   `npm run bench:write` below GDAL. The addon runs libdeflate on the libuv pool (both cores).
- * - SHA-256: the transport hashes every byte four times per round trip (each chunk and the whole,
- *   on put and on get), all on the main thread that also parses Redis replies, keeping
- *   `npm run bench:transport` at 40–55% of raw Redis. The addon hashes with the SHA extensions
- *   off the main thread, and a chunk's digest and the blob's running digest in one pass.
+ * - SHA-256: the transport (workers/transport) hashes every byte once on put and once on get, on
+ *   2-core machines where redis-server and the main thread (socket copies, reply parsing) need
+ *   the CPU too. With node:crypto on the main thread that held `npm run bench:transport` at
+ *   40–55% of raw Redis. The addon hashes with the SHA extensions on the libuv pool, several
+ *   independent messages interleaved (`sha256Many`: 4 lanes, 1.6–1.9× the bytes per second of
+ *   one stream here, since one stream's rounds are a dependency chain that leaves SHA-NI idle).
+ *   `sha256Hasher().updateAndDigest` (a chunk's digest and a running digest in one pass) served
+ *   the former flat whole-blob checksum and stays for callers that need a running digest.
  *
  * ```ts
  * const z = fastDeflate(tile, 6) ?? deflateAsync(tile, { level: 6 }); // null: use node:zlib
+ * const digests = await sha256ManyAsync([chunk0, chunk1, chunk2]); // 32 raw bytes each, in order
  * const whole = sha256Hasher();
  * const chunkHex = await whole.updateAndDigest(chunk); // chunk digest; whole updated too
  * const wholeHex = whole.digest();
@@ -107,6 +112,49 @@ export async function sha256HexAsync(data: Uint8Array): Promise<string> {
   const addon = codecs().sha;
   if (addon && data.byteLength >= ASYNC_HASH_MIN) return addon.sha256Async(data);
   return sha256Hex(data);
+}
+
+/**
+ * The SHA-256 of each message, as 32 raw bytes each concatenated in order (`out.subarray(32 * i,
+ * 32 * i + 32)` is message i's). Natively several messages are hashed interleaved (multi-buffer,
+ * `lanes` 1..4, default 4): one message's SHA-NI rounds are one long dependency chain that leaves
+ * the unit mostly idle, independent messages fill it — 1.6-1.9× the bytes per second of one
+ * stream on our Xeon. With `dests` (one per message, as long as it, or null) each message is also
+ * copied there in the same pass: the stores fit in the issue slots the rounds leave idle, so the
+ * copy costs next to nothing (the transport's get copies its chunks into the result this way).
+ * On the calling thread; see `sha256ManyAsync` for the libuv pool.
+ */
+export function sha256Many(messages: readonly Uint8Array[], lanes?: number, dests?: readonly (Uint8Array | null)[]): Buffer {
+  const addon = codecs().sha;
+  if (addon) return wrap(() => addon.sha256Many(messages as Uint8Array[], lanes, dests as (Uint8Array | null)[] | undefined));
+  return nodeMany(messages, dests);
+}
+
+/**
+ * `sha256Many` off the main thread when native and the messages total at least ASYNC_HASH_MIN
+ * bytes (the messages must not change, nor the destinations be used, until it settles).
+ */
+export async function sha256ManyAsync(messages: readonly Uint8Array[], lanes?: number, dests?: readonly (Uint8Array | null)[]): Promise<Buffer> {
+  const addon = codecs().sha;
+  if (!addon) return nodeMany(messages, dests);
+  let total = 0;
+  for (const m of messages) total += m.byteLength;
+  if (total < ASYNC_HASH_MIN) return sha256Many(messages, lanes, dests);
+  return wrap(() => addon.sha256ManyAsync(messages as Uint8Array[], lanes, dests as (Uint8Array | null)[] | undefined));
+}
+
+function nodeMany(messages: readonly Uint8Array[], dests?: readonly (Uint8Array | null)[]): Buffer {
+  if (dests && dests.length !== messages.length) throw new NativeCodecError('SHA-256: destinations must be one per message');
+  const out = Buffer.allocUnsafe(32 * messages.length);
+  messages.forEach((m, i) => {
+    const d = dests?.[i];
+    if (d) {
+      if (d.byteLength !== m.byteLength) throw new NativeCodecError(`SHA-256: destination ${i} must be as long as its message`);
+      d.set(m);
+    }
+    createHash('sha256').update(m).digest().copy(out, 32 * i);
+  });
+  return out;
 }
 
 /** A running SHA-256. Await each asynchronous call before the next one. */

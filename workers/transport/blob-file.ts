@@ -20,13 +20,12 @@ export async function putBlobFile(store: BlobStore, path: string, options: PutBl
   const fh = await open(path, 'r');
   try {
     const { size } = await fh.stat();
-    const { chunkSize } = store.options;
-    return await store.putChunks(size, async (i, length) => {
+    return await store.putChunks(size, async (i, length, offset) => {
       // A fresh buffer per chunk: the previous ones may still be queued on the socket.
       const buf = Buffer.allocUnsafe(length);
       let got = 0;
       while (got < length) {
-        const { bytesRead } = await fh.read(buf, got, length - got, i * chunkSize + got);
+        const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
         if (bytesRead === 0) {
           throw new TransportError(`file shrank while being stored: chunk ${i} ended after ${got} of ${length} bytes`, { file: path });
         }
@@ -40,8 +39,8 @@ export async function putBlobFile(store: BlobStore, path: string, options: PutBl
 }
 
 /**
- * Write blob `ref` to `path`: chunks are verified as they arrive and written to a temporary file
- * next to `path`, which is renamed into place only after the whole-blob checksum matched. On any
+ * Write blob `ref` to `path`: chunks are verified as they arrive (see `readChunks`) and written to
+ * a temporary file next to `path`, which is renamed into place only after every chunk matched. On any
  * error the temporary file is removed and nothing is left at `path`.
  */
 export async function getBlobFile(store: BlobStore, ref: BlobRef, path: string): Promise<void> {

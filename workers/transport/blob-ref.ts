@@ -9,7 +9,12 @@ export interface BlobRef {
   id: string;
   /** Length of the blob in bytes. */
   size: number;
-  /** SHA-256 of the whole blob, lower-case hex (what `sha256sum` prints for the same bytes). */
+  /**
+   * The blob's root digest, lower-case hex: SHA-256("gridcast-blob-v2" ‖ u64be(size) ‖
+   * u64be(chunkSize) ‖ SHA-256(chunk 0) ‖ … ‖ SHA-256(chunk n-1)) — a hash list over the chunks
+   * (blob-digest.ts), not the flat `sha256sum` of the bytes. The consumer trusts this value (it
+   * comes with the job) and checks the manifest's chunk digests and every chunk against it.
+   */
   sha256: string;
   /** Number of chunk keys. */
   chunks: number;

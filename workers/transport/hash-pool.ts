@@ -120,6 +120,12 @@ export class HashPool {
     return this.thread(i).send('digest', assertShared(view));
   }
 
+  /** SHA-256 (32 raw bytes) of `view` (SharedArrayBuffer-backed), on the threads in turn. */
+  async digestBytes(view: Uint8Array): Promise<Buffer> {
+    const hex = await this.thread(this.next++ % this.size).send('digest', assertShared(view));
+    return Buffer.from(hex, 'hex');
+  }
+
   /** A running hash kept on thread 0 (messages to one thread are handled in order). */
   stream(): HashStream {
     const id = ++this.streams;

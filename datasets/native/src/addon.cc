@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "deflate.h"
 #include "sha256.h"
@@ -154,6 +155,92 @@ Napi::Value Sha256Async(const Napi::CallbackInfo& info) {
   return p;
 }
 
+/** The byte arrays of a JS array of Uint8Arrays, and how many lanes to hash them in. */
+struct Messages {
+  std::vector<const uint8_t*> data;
+  std::vector<size_t> lens;
+  int lanes = kMaxLanes;
+  /** Where each message is copied to (argument 3), or empty for none. */
+  std::vector<uint8_t*> dests;
+};
+
+Messages messagesOf(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsArray()) throw Napi::TypeError::New(env, "messages must be an array of Uint8Array or Buffer");
+  Napi::Array a = info[0].As<Napi::Array>();
+  Messages m;
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Bytes b = bytesOf(env, a.Get(i), "each message");
+    m.data.push_back(b.data);
+    m.lens.push_back(b.len);
+  }
+  if (info.Length() > 1 && !info[1].IsUndefined()) {
+    if (!info[1].IsNumber()) throw Napi::TypeError::New(env, "lanes must be a number");
+    double d = info[1].As<Napi::Number>().DoubleValue();
+    if (!(d >= 1 && d <= kMaxLanes) || d != static_cast<int>(d)) throw Napi::RangeError::New(env, "lanes must be an integer in 1..4");
+    m.lanes = static_cast<int>(d);
+  }
+  if (info.Length() > 2 && !info[2].IsUndefined()) {
+    if (!info[2].IsArray()) throw Napi::TypeError::New(env, "destinations must be an array of Uint8Array or Buffer");
+    Napi::Array d = info[2].As<Napi::Array>();
+    if (d.Length() != a.Length()) throw Napi::RangeError::New(env, "destinations must be one per message");
+    for (uint32_t i = 0; i < d.Length(); i++) {
+      Napi::Value v = d.Get(i);
+      if (v.IsNull() || v.IsUndefined()) {
+        m.dests.push_back(nullptr);
+        continue;
+      }
+      Bytes b = bytesOf(env, v, "each destination");
+      if (b.len != m.lens[i]) throw Napi::RangeError::New(env, "destination " + std::to_string(i) + " must be as long as its message");
+      m.dests.push_back(const_cast<uint8_t*>(b.data));
+    }
+  }
+  return m;
+}
+
+/**
+ * Copies of the JS arrays (messages, then destinations), so the caller changing its own arrays
+ * cannot drop a buffer being read or written.
+ */
+Napi::Array pinned(const Napi::CallbackInfo& info) {
+  Napi::Array copy = Napi::Array::New(info.Env());
+  uint32_t at = 0;
+  for (size_t arg = 0; arg < 3 && arg < info.Length(); arg += 2) {
+    if (!info[arg].IsArray()) continue;
+    Napi::Array src = info[arg].As<Napi::Array>();
+    for (uint32_t i = 0; i < src.Length(); i++) copy.Set(at++, src.Get(i));
+  }
+  return copy;
+}
+
+Napi::Value Sha256ManySync(const Napi::CallbackInfo& info) {
+  Messages m = messagesOf(info);
+  Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(info.Env(), 32 * m.data.size());
+  Sha256::hashMany(m.data.data(), m.lens.data(), m.data.size(), out.Data(), m.lanes, m.dests.empty() ? nullptr : m.dests.data());
+  return out;
+}
+
+class HashManyWorker : public PromiseWorker {
+ public:
+  HashManyWorker(Napi::Env env, const Napi::Value& input, Messages m) : PromiseWorker(env, input), m_(std::move(m)), out_(32 * m_.data.size()) {}
+  void Execute() override {
+    Sha256::hashMany(m_.data.data(), m_.lens.data(), m_.data.size(), out_.data(), m_.lanes, m_.dests.empty() ? nullptr : m_.dests.data());
+  }
+  void OnOK() override { deferred_.Resolve(Napi::Buffer<uint8_t>::Copy(Env(), out_.data(), out_.size())); }
+
+ private:
+  Messages m_;
+  std::vector<uint8_t> out_;
+};
+
+Napi::Value Sha256ManyAsync(const Napi::CallbackInfo& info) {
+  Messages m = messagesOf(info);
+  auto* w = new HashManyWorker(info.Env(), pinned(info), std::move(m));
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
 /**
  * A running SHA-256 (JS class `Sha256`). One operation at a time: an async update marks it busy
  * until it settles, and any call meanwhile throws (the TS wrapper chains its calls).
@@ -271,6 +358,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("zlibCompressSync", Napi::Function::New<ZlibCompressSync>(env, "zlibCompressSync"));
   exports.Set("sha256", Napi::Function::New<Sha256Sync>(env, "sha256"));
   exports.Set("sha256Async", Napi::Function::New<Sha256Async>(env, "sha256Async"));
+  exports.Set("sha256Many", Napi::Function::New<Sha256ManySync>(env, "sha256Many"));
+  exports.Set("sha256ManyAsync", Napi::Function::New<Sha256ManyAsync>(env, "sha256ManyAsync"));
   exports.Set("setSha256Impl", Napi::Function::New<SetSha256Impl>(env, "setSha256Impl"));
   exports.Set("Sha256", Sha256Object::Define(env));
   return exports;

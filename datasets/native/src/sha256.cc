@@ -29,15 +29,16 @@ bool cpuHasShaNi() {
 
 struct Impl {
   BlockFn fn;
+  MultiFn multi;
   const char* name;
 };
 
 Impl select(const std::string& name) {
 #if defined(GRIDCAST_X86)
-  if ((name == "auto" || name == "sha-ni") && cpuHasShaNi()) return {blocksShaNi, "sha-ni"};
+  if ((name == "auto" || name == "sha-ni") && cpuHasShaNi()) return {blocksShaNi, blocksShaNiMulti, "sha-ni"};
 #endif
-  if (name == "auto" || name == "portable") return {blocksPortable, "portable"};
-  return {nullptr, nullptr};
+  if (name == "auto" || name == "portable") return {blocksPortable, blocksPortableMulti, "portable"};
+  return {nullptr, nullptr, nullptr};
 }
 
 Impl& active() {
@@ -130,6 +131,67 @@ void Sha256::updatePair(Sha256& a, Sha256& b, const uint8_t* data, size_t len) {
   if (len > 0) {
     a.update(data, len);
     b.update(data, len);
+  }
+}
+
+void Sha256::hashMany(const uint8_t* const* data, const size_t* lens, size_t n, uint8_t* out, int lanes,
+                      uint8_t* const* dests) {
+  MultiFn fn = active().multi;
+  if (lanes < 1) lanes = 1;
+  if (lanes > kMaxLanes) lanes = kMaxLanes;
+  struct Lane {
+    size_t index;
+    const uint8_t* p;
+    uint8_t* d;  // where the bytes are copied to, or null
+    size_t blocks;
+    Sha256 h;
+  };
+  Lane lane[kMaxLanes];
+  // A message's whole blocks are done: count them, add its tail (< 64 bytes) and pad.
+  auto finish = [&](Lane& l) {
+    size_t whole = lens[l.index] & ~size_t(63);
+    l.h.total_ = whole;
+    l.h.update(data[l.index] + whole, lens[l.index] - whole);
+    if (l.d != nullptr && lens[l.index] > whole) std::memcpy(l.d, data[l.index] + whole, lens[l.index] - whole);
+    l.h.final(out + 32 * l.index);
+  };
+  int busy = 0;
+  size_t next = 0;
+  for (;;) {
+    while (busy < lanes && next < n) {
+      Lane& l = lane[busy];
+      l.index = next;
+      l.p = data[next];
+      l.d = dests != nullptr ? dests[next] : nullptr;
+      l.blocks = lens[next] / 64;
+      l.h.reset();
+      next++;
+      if (l.blocks == 0) finish(l);
+      else busy++;
+    }
+    if (busy == 0) break;
+    size_t step = lane[0].blocks;
+    uint32_t* states[kMaxLanes];
+    const uint8_t* ps[kMaxLanes];
+    uint8_t* ds[kMaxLanes];
+    for (int k = 0; k < busy; k++) {
+      if (lane[k].blocks < step) step = lane[k].blocks;
+      states[k] = lane[k].h.h_;
+      ps[k] = lane[k].p;
+      ds[k] = lane[k].d;
+    }
+    fn(states, ps, dests != nullptr ? ds : nullptr, busy, step);
+    for (int k = 0; k < busy;) {
+      lane[k].p += 64 * step;
+      if (lane[k].d != nullptr) lane[k].d += 64 * step;
+      lane[k].blocks -= step;
+      if (lane[k].blocks == 0) {
+        finish(lane[k]);
+        lane[k] = lane[--busy];  // the last busy lane (not yet advanced) moves into this slot
+        continue;
+      }
+      k++;
+    }
   }
 }
 

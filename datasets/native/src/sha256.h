@@ -29,10 +29,26 @@ alignas(16) inline constexpr uint32_t kSha256K[64] = {
  */
 using BlockFn = void (*)(uint32_t* const* states, int n, const uint8_t* data, size_t blocks);
 
+/**
+ * Compresses `blocks` whole 64-byte blocks of each of `n` independent messages (`datas[k]` into
+ * `states[k]`): multi-buffer hashing. One message's rounds are a dependency chain, so SHA-NI
+ * leaves most of its pipeline idle; 2-4 interleaved messages fill it.
+ */
+/**
+ * With `dests` (non-null), each message's blocks are also copied to `dests[k]` as they are read:
+ * a copy that rides along in the issue slots the latency-bound rounds leave free.
+ */
+using MultiFn = void (*)(uint32_t* const* states, const uint8_t* const* datas, uint8_t* const* dests, int n, size_t blocks);
+
 void blocksPortable(uint32_t* const* states, int n, const uint8_t* data, size_t blocks);
+void blocksPortableMulti(uint32_t* const* states, const uint8_t* const* datas, uint8_t* const* dests, int n, size_t blocks);
 #if defined(GRIDCAST_X86)
 void blocksShaNi(uint32_t* const* states, int n, const uint8_t* data, size_t blocks);
+void blocksShaNiMulti(uint32_t* const* states, const uint8_t* const* datas, uint8_t* const* dests, int n, size_t blocks);
 #endif
+
+/** Most messages `sha256Many` hashes interleaved. */
+inline constexpr int kMaxLanes = 4;
 
 /** The implementation in use: "sha-ni" or "portable". */
 const char* sha256ImplName();
@@ -55,6 +71,15 @@ class Sha256 {
    * both are at a block boundary, as they are for 64-byte-multiple chunks).
    */
   static void updatePair(Sha256& a, Sha256& b, const uint8_t* data, size_t len);
+
+  /**
+   * The SHA-256 of each of `n` messages into `out` (32 bytes each, in order), hashing up to `lanes`
+   * (1..kMaxLanes) of them interleaved; a lane that finishes takes the next message, so messages
+   * of different lengths keep all lanes busy. With `dests`, message i is also copied to
+   * `dests[i]` (same length; entries may be null) in the same pass.
+   */
+  static void hashMany(const uint8_t* const* data, const size_t* lens, size_t n, uint8_t* out, int lanes,
+                       uint8_t* const* dests = nullptr);
 
  private:
   uint32_t h_[8];

@@ -1,6 +1,8 @@
 // Portable SHA-256 block function (FIPS 180-4 §6.2.2), for CPUs without the SHA extensions.
 #include "sha256.h"
 
+#include <cstring>
+
 namespace gridcast_codecs {
 namespace {
 
@@ -42,6 +44,13 @@ void block(uint32_t* h, const uint8_t* p) {
 void blocksPortable(uint32_t* const* states, int n, const uint8_t* data, size_t blocks) {
   for (size_t i = 0; i < blocks; i++, data += 64)
     for (int s = 0; s < n; s++) block(states[s], data);
+}
+
+void blocksPortableMulti(uint32_t* const* states, const uint8_t* const* datas, uint8_t* const* dests, int n, size_t blocks) {
+  for (int s = 0; s < n; s++) {
+    for (size_t i = 0; i < blocks; i++) block(states[s], datas[s] + 64 * i);
+    if (dests != nullptr && dests[s] != nullptr) std::memcpy(dests[s], datas[s], 64 * blocks);
+  }
 }
 
 }  // namespace gridcast_codecs

@@ -118,6 +118,60 @@ describe.skipIf(!addon)('native SHA-256', () => {
       expect(whole.updateAndDigest(b)).toBe(nodeSha(b));
       expect(whole.digest()).toBe(nodeSha(Buffer.concat([head, b, b])));
     });
+
+    it('multi-buffer: many messages of random and edge lengths, at unaligned offsets, equal node:crypto (1-4 lanes, sync and async)', async () => {
+      addon!.setSha256Impl(impl);
+      const lengths = [0, 1, 55, 56, 63, 64, 65, 119, 120, 127, 128, 129, 1000, 4096, 65_536 + 3,
+        ...Array.from({ length: 12 }, () => Math.floor(Math.random() * 300_000))];
+      // Shuffled, so lanes finish at different times and take the next message mid-way.
+      lengths.sort(() => Math.random() - 0.5);
+      const pool = randomBytes(lengths.reduce((a, n) => a + n + 7, 0));
+      let at = 0;
+      const messages = lengths.map((n, i) => { const m = pool.subarray(at + (i % 7), at + (i % 7) + n); at += n + 7; return m; });
+      const expected = messages.map(nodeSha);
+      const hexes = (out: Buffer) => messages.map((_, i) => out.subarray(32 * i, 32 * i + 32).toString('hex'));
+      for (const lanes of [1, 2, 3, 4, undefined]) {
+        expect(hexes(addon!.sha256Many(messages, lanes))).toEqual(expected);
+        expect(hexes(await addon!.sha256ManyAsync(messages, lanes))).toEqual(expected);
+      }
+      // Copied to destinations in the same pass (unaligned, some without one).
+      const dests = messages.map((m, i) => (i % 5 === 4 ? null : Buffer.alloc(m.length + 3).subarray(3)));
+      for (const lanes of [1, 2, 3, 4]) {
+        for (const d of dests) d?.fill(0xa5);
+        expect(hexes(await addon!.sha256ManyAsync(messages, lanes, dests))).toEqual(expected);
+        dests.forEach((d, i) => { if (d) expect(Buffer.compare(d, messages[i]), `message ${i} (${messages[i].length} bytes)`).toBe(0); });
+        for (const d of dests) d?.fill(0x5a);
+        expect(hexes(addon!.sha256Many(messages, lanes, dests))).toEqual(expected);
+        dests.forEach((d, i) => { if (d) expect(Buffer.compare(d, messages[i])).toBe(0); });
+      }
+      expect(addon!.sha256Many([]).length).toBe(0);
+      expect(addon!.sha256Many([messages[0]]).toString('hex')).toBe(expected[0]);
+    });
+  });
+
+  it('multi-buffer: the codecs wrappers agree with node:crypto, and bad arguments are TypeError/RangeError', async () => {
+    const messages = [randomBytes(3), randomBytes(70_000), new Uint8Array(0), randomBytes(1 << 20).subarray(5)];
+    const expected = Buffer.concat(messages.map((m) => createHash('sha256').update(m).digest()));
+    expect(codecs.sha256Many(messages).equals(expected)).toBe(true);
+    expect((await codecs.sha256ManyAsync(messages)).equals(expected)).toBe(true);
+    expect(() => addon!.sha256Many('x' as unknown as Uint8Array[])).toThrow(TypeError);
+    expect(() => addon!.sha256Many([new Float32Array(2)] as unknown as Uint8Array[])).toThrow(TypeError);
+    expect(() => addon!.sha256Many(messages, 5)).toThrow(RangeError);
+    expect(() => addon!.sha256Many(messages, 0)).toThrow(RangeError);
+    expect(() => addon!.sha256Many(messages, 4, [null])).toThrow(RangeError); // one per message
+    expect(() => addon!.sha256Many(messages, 4, [Buffer.alloc(2), null, null, null])).toThrow(RangeError); // lengths differ
+    const copies = messages.map((m) => Buffer.alloc(m.length));
+    expect((await codecs.sha256ManyAsync(messages, undefined, copies)).equals(expected)).toBe(true);
+    copies.forEach((c, i) => expect(Buffer.compare(c, messages[i])).toBe(0));
+  });
+
+  it('multi-buffer: the caller emptying its array meanwhile does not disturb an async hash', async () => {
+    const messages = Array.from({ length: 6 }, () => randomBytes(500_000));
+    const expected = Buffer.concat(messages.map((m) => createHash('sha256').update(m).digest()));
+    const list = [...messages];
+    const pending = addon!.sha256ManyAsync(list);
+    list.length = 0;
+    expect((await pending).equals(expected)).toBe(true);
   });
 
   it('hashes views of a SharedArrayBuffer in place', async () => {
@@ -206,6 +260,12 @@ describe('fallback (GRIDCAST_NATIVE_CODECS=0)', () => {
     expect(await h.updateAndDigest(b)).toBe(activeChunk);
     expect(h.digest()).toBe(active.digest());
     expect(c.sha256Hex(b)).toBe(codecs.sha256Hex(b));
+    const messages = [b, b.subarray(0, Math.floor(n / 2)), new Uint8Array(0)];
+    expect(c.sha256Many(messages).equals(codecs.sha256Many(messages))).toBe(true);
+    expect((await c.sha256ManyAsync(messages)).equals(await codecs.sha256ManyAsync(messages))).toBe(true);
+    const copies = messages.map((m) => Buffer.alloc(m.length));
+    expect(c.sha256Many(messages, undefined, copies).equals(codecs.sha256Many(messages))).toBe(true);
+    copies.forEach((x, i) => expect(Buffer.compare(x, messages[i])).toBe(0));
   });
 
   it('writes COGs that GDAL reads to the same values as the native path', async () => {

@@ -11,6 +11,7 @@ import { BlobNotFoundError, ChecksumError, TransportError } from '../../../worke
 import { createWorkerConnection } from '../../../workers/redis/index.js';
 import { BlobStore, MiB, type BlobRef } from '../../../workers/transport/index.js';
 import { deleteKeys, keysUnder, stopTestRedis, testRedisUrl, uniquePrefix } from '../redis/redis-server.js';
+import { expectedRoot } from './expected-root.js';
 
 const CHUNK = 1024;
 let client: Redis;
@@ -51,7 +52,7 @@ describe('round trip', () => {
     const s = store();
     const bytes = randomBytes(size);
     const ref = await s.putBlob(bytes);
-    expect(ref).toEqual({ id: expect.any(String), size, sha256: sha(bytes), chunks: Math.ceil(size / CHUNK) });
+    expect(ref).toEqual({ id: expect.any(String), size, sha256: expectedRoot(bytes, CHUNK), chunks: Math.ceil(size / CHUNK) });
     expect(JSON.parse(JSON.stringify(ref))).toEqual(ref); // plain JSON for job data
     const back = await s.getBlob(ref);
     expect(Buffer.compare(back, bytes)).toBe(0);
@@ -59,13 +60,41 @@ describe('round trip', () => {
     expect(await keysUnder(client, s.options.prefix)).toEqual([]);
   });
 
-  it('with the default 4 MiB chunks, from a Float32Array view', async () => {
+  it('with the default 4 MiB chunks, from a Float32Array view: a smaller blob is cut finer', async () => {
     const s = store({ chunkSize: undefined });
-    const floats = new Float32Array(2.5 * MiB / 4 + 3).map((_, i) => Math.sin(i));
+    const floats = new Float32Array(10 * MiB / 4 + 3).map((_, i) => Math.sin(i));
     const view = new Uint8Array(floats.buffer, 4, floats.byteLength - 4); // an offset view, not the whole buffer
     const ref = await s.putBlob(view);
-    expect(ref.chunks).toBe(1);
+    // size / 8 (10 MiB + 8 bytes) rounded up to a multiple of 64 KiB: 1344 KiB, 8 chunks.
+    expect(s.chunkSizeFor(view.length)).toBe(1344 * 1024);
+    expect(ref.chunks).toBe(8);
+    expect(ref.sha256).toBe(expectedRoot(view, 1344 * 1024));
+    expect(await s.manifest(ref.id)).toMatchObject({ chunkSize: 1344 * 1024, chunks: 8, format: 'gridcast-blob-v2' });
     expect(Buffer.compare(await s.getBlob(ref), view)).toBe(0);
+    await s.release(ref.id);
+  });
+
+  it('chooses chunk sizes between minChunkSize and chunkSize, and readers follow the manifest', async () => {
+    const s = store({ chunkSize: 4 * MiB, minChunkSize: 256 * 1024 });
+    expect(store({ chunkSize: 4 * MiB }).chunkSizeFor(MiB)).toBe(MiB); // default minChunkSize: 1 MiB
+    expect(store({ chunkSize: 4 * MiB }).chunkSizeFor(16 * MiB)).toBe(2 * MiB);
+    expect(s.chunkSizeFor(0)).toBe(256 * 1024);
+    expect(s.chunkSizeFor(MiB)).toBe(256 * 1024);
+    expect(s.chunkSizeFor(16 * MiB)).toBe(2 * MiB);
+    expect(s.chunkSizeFor(64 * MiB)).toBe(4 * MiB);
+    expect(store({ chunkSize: 4 * MiB, minChunkSize: 4 * MiB }).chunkSizeFor(MiB)).toBe(4 * MiB);
+    expect(store({ chunkSize: 2048 }).chunkSizeFor(MiB)).toBe(2048); // never above chunkSize
+    expect(() => store({ minChunkSize: 10 })).toThrow(/minChunkSize/);
+    // A store with other settings reads it: the chunk size comes from the manifest.
+    const bytes = randomBytes(MiB + 5);
+    const ref = await s.putBlob(bytes);
+    expect(ref.chunks).toBe(5);
+    const other = new BlobStore(client, { prefix: s.options.prefix, chunkSize: CHUNK });
+    expect(Buffer.compare(await other.getBlob(ref), bytes)).toBe(0);
+    const parts: Buffer[] = [];
+    for await (const c of other.readChunks(ref)) parts.push(c);
+    expect(parts.map((p) => p.length)).toEqual([256 * 1024, 256 * 1024, 256 * 1024, 256 * 1024, 5]);
+    expect(Buffer.compare(Buffer.concat(parts), bytes)).toBe(0);
     await s.release(ref.id);
   });
 
@@ -79,7 +108,11 @@ describe('round trip', () => {
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(600_000);
     }
-    expect(await s.manifest(ref.id)).toMatchObject({ size: CHUNK * 2 + 1, chunks: 3, chunkSize: CHUNK, sha256: ref.sha256, refs: 3 });
+    const bytes = await s.getBlob(ref);
+    expect(await s.manifest(ref.id)).toMatchObject({
+      format: 'gridcast-blob-v2', size: CHUNK * 2 + 1, chunks: 3, chunkSize: CHUNK, sha256: ref.sha256, refs: 3,
+      chunkSha256: [0, 1, 2].map((i) => sha(bytes.subarray(i * CHUNK, (i + 1) * CHUNK))), // what sha256sum prints per chunk
+    });
     await s.deleteBlob(ref.id);
     expect(await keysUnder(client, s.options.prefix)).toEqual([]);
   });
@@ -96,6 +129,83 @@ describe('checksums and missing blobs', () => {
     expect(e.chunk).toBe(2);
     expect(e.message).toContain(`blob ${ref.id} chunk 2`);
     await s.release(ref.id);
+  });
+
+  it('a corrupted single-chunk blob is detected too (the reply is returned without a copy)', async () => {
+    const s = store();
+    const bytes = randomBytes(CHUNK - 1);
+    const ref = await s.putBlob(bytes);
+    expect(ref.chunks).toBe(1);
+    expect(Buffer.compare(await s.getBlob(ref), bytes)).toBe(0);
+    await client.setrange(`${s.options.prefix}:blob:${ref.id}:0`, 7, 'x');
+    const e = await expectError<ChecksumError>(s.getBlob(ref), 'Checksum');
+    expect(e.chunk).toBe(0);
+    expect(e.message).toMatch(/SHA-256 mismatch/);
+    await s.release(ref.id);
+  });
+
+  it('a single chunk above 1 MiB is verified on the pool and corruption still named', async () => {
+    const s = store({ chunkSize: 4 * MiB, minChunkSize: 4 * MiB });
+    const bytes = randomBytes(2 * MiB + 3);
+    const ref = await s.putBlob(bytes);
+    expect(ref.chunks).toBe(1);
+    expect(Buffer.compare(await s.getBlob(ref), bytes)).toBe(0);
+    await client.setrange(`${s.options.prefix}:blob:${ref.id}:0`, MiB, 'x');
+    expect((await expectError<ChecksumError>(s.getBlob(ref), 'Checksum')).chunk).toBe(0);
+    await s.release(ref.id);
+  });
+
+  it('readChunks yields only verified chunks and stops at the corrupted one', async () => {
+    const s = store();
+    const bytes = randomBytes(CHUNK * 6);
+    const ref = await s.putBlob(bytes);
+    await client.set(`${s.options.prefix}:blob:${ref.id}:4`, randomBytes(CHUNK), 'KEEPTTL');
+    for (const window of [1, 3, 16]) {
+      const got: Buffer[] = [];
+      const e = await (async () => { for await (const c of s.readChunks(ref, window)) got.push(c); })().then(() => undefined, (x: unknown) => x);
+      expect(isGridcastError(e, 'Checksum')).toBe(true);
+      expect((e as ChecksumError).chunk).toBe(4);
+      expect(got.length).toBe(4);
+      expect(Buffer.compare(Buffer.concat(got), bytes.subarray(0, 4 * CHUNK))).toBe(0);
+    }
+    await s.release(ref.id);
+  });
+
+  it('a manifest whose chunk digests do not hash to the reference is refused before any chunk is used', async () => {
+    const s = store();
+    const bytes = randomBytes(CHUNK * 3);
+    const ref = await s.putBlob(bytes);
+    const key = `${s.options.prefix}:blob:${ref.id}`;
+    // Chunk 1 replaced, and its digest in the manifest too: the root no longer matches.
+    const evil = randomBytes(CHUNK);
+    await client.set(`${key}:1`, evil, 'KEEPTTL');
+    const digests = (await client.hget(key, 'chunkSha256'))!;
+    await client.hset(key, 'chunkSha256', digests.slice(0, 64) + sha(evil) + digests.slice(128));
+    const e = await expectError<ChecksumError>(s.getBlob(ref), 'Checksum');
+    expect(e.message).toMatch(new RegExp(`blob ${ref.id}: SHA-256 mismatch.*reference's root`));
+    await expectError(s.readChunks(ref).next(), 'Checksum');
+    // A chunk size that does not fit the sizes, or one a reader must not follow, is malformed.
+    await client.hset(key, 'chunkSha256', digests, 'chunkSize', '512');
+    expect((await expectError<ChecksumError>(s.getBlob(ref), 'Checksum')).message).toMatch(/malformed/);
+    await s.release(ref.id);
+  });
+
+  it('a blob in the old manifest format (flat whole-blob SHA-256) fails with a clear ChecksumError', async () => {
+    const s = store();
+    const bytes = randomBytes(CHUNK * 2);
+    const ref = await s.putBlob(bytes);
+    const key = `${s.options.prefix}:blob:${ref.id}`;
+    // What the previous version wrote: no format field, sha256 = sha256sum of the whole blob.
+    await client.hdel(key, 'format');
+    await client.hset(key, 'sha256', sha(bytes));
+    const old = { ...ref, sha256: sha(bytes) };
+    for (const read of [() => s.getBlob(old), () => s.readChunks(old).next(), () => s.manifest(ref.id)]) {
+      const e = await expectError<ChecksumError>(read(), 'Checksum');
+      expect(e.message).toMatch(/format v1 \(flat whole-blob SHA-256\) is not supported; re-publish/);
+      expect(e.blobId).toBe(ref.id);
+    }
+    expect(await s.release(ref.id)).toBe(0); // still released and deleted normally
+    expect(await keysUnder(client, s.options.prefix)).toEqual([]);
   });
 
   it('a truncated chunk is a checksum error too', async () => {
@@ -117,7 +227,7 @@ describe('checksums and missing blobs', () => {
 
   it('a missing blob or a missing chunk is a BlobNotFoundError', async () => {
     const s = store();
-    const ghost: BlobRef = { id: 'nope', size: 5, sha256: sha(Buffer.from('hello')), chunks: 1 };
+    const ghost: BlobRef = { id: 'nope', size: 5, sha256: expectedRoot(Buffer.from('hello'), CHUNK), chunks: 1 };
     expect(await expectError(s.getBlob(ghost), 'BlobNotFound')).toBeInstanceOf(BlobNotFoundError);
     const ref = await s.putBlob(randomBytes(CHUNK * 3));
     await client.del(`${s.options.prefix}:blob:${ref.id}:1`);
@@ -229,6 +339,21 @@ describe('byte budget', () => {
     await watcher;
     expect(results.every((r) => r.same)).toBe(true);
     expect(Math.max(maxSeen, ...results.map((r) => r.used))).toBeLessThanOrEqual(budget);
+    expect(await keysUnder(client, s.options.prefix)).toEqual([]);
+  });
+});
+
+describe('failing chunk sources', () => {
+  it.each([0, 5])('a source failing at chunk %i returns the reserved bytes and leaves no keys', async (bad) => {
+    const s = store({ budgetBytes: 100 * CHUNK });
+    const failing = s.putChunks(8 * CHUNK, (i, length) => {
+      if (i === bad) throw new Error('disk gone');
+      return randomBytes(length);
+    });
+    await expect(failing).rejects.toThrow(/disk gone/);
+    const short = s.putChunks(8 * CHUNK, (i, length) => randomBytes(i === bad ? length - 1 : length));
+    expect((await expectError<TransportError>(short, 'Transport')).chunk).toBe(bad);
+    expect(await s.usage()).toEqual({ bytes: 0, blobs: 0 });
     expect(await keysUnder(client, s.options.prefix)).toEqual([]);
   });
 });

@@ -7,9 +7,10 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isGridcastError } from '../../../datasets/errors.js';
 import { createWorkerConnection } from '../../../workers/redis/index.js';
-import { mainThreadHasher, threadedHasher } from '../../../workers/transport/chunk-hasher.js';
+import { batchingHasher, mainThreadHasher, threadedHasher } from '../../../workers/transport/chunk-hasher.js';
 import { BlobStore } from '../../../workers/transport/index.js';
 import { deleteKeys, keysUnder, stopTestRedis, testRedisUrl, uniquePrefix } from '../redis/redis-server.js';
+import { expectedRoot } from './expected-root.js';
 
 const CHUNK = 1024;
 const prefix = uniquePrefix('hashthreads');
@@ -32,14 +33,25 @@ afterAll(async () => {
 });
 
 describe('hash threads', () => {
-  it('digest the same as the main thread, through the staging ring', async () => {
-    const chunks = Array.from({ length: 21 }, (_, i) => randomBytes(i === 20 ? 77 : CHUNK));
-    const a = mainThreadHasher();
-    const b = threadedHasher(2, CHUNK, 3); // fewer slots than chunks: slots are reused
-    for (const c of chunks) { await a.add(c); await b.add(c); }
-    const [da, db] = await Promise.all([a.finish(), b.finish()]);
-    expect(db).toEqual(da);
-    expect(da.sha256).toBe(createHash('sha256').update(Buffer.concat(chunks)).digest('hex'));
+  it('digest each chunk as node:crypto does, through the staging ring and in batches', async () => {
+    const chunks = Array.from({ length: 21 }, (_, i) => randomBytes(i === 20 ? 77 : i === 5 ? 200_000 : CHUNK));
+    const expected = chunks.map((c) => createHash('sha256').update(c).digest('hex'));
+    // All queued before any is awaited: slots are reused (3 < 21) and batches form.
+    for (const h of [mainThreadHasher(), threadedHasher(2, 200_000, 3), batchingHasher()]) {
+      const pending = chunks.map((c) => h.add(c));
+      h.flush(); // 21 = 5 batches of 4 and a tail
+      expect((await Promise.all(pending)).map((d) => d.toString('hex'))).toEqual(expected);
+      // Copying each chunk to a destination on the way (what getBlob does).
+      const copies = chunks.map((c) => Buffer.alloc(c.length));
+      const withCopies = chunks.map((c, i) => h.add(c, copies[i]));
+      h.flush();
+      expect((await Promise.all(withCopies)).map((d) => d.toString('hex'))).toEqual(expected);
+      expect(Buffer.compare(Buffer.concat(copies), Buffer.concat(chunks))).toBe(0);
+    }
+    // Flushed first: every chunk hashed as it comes (what readChunks does).
+    const eager = batchingHasher();
+    eager.flush();
+    for (const [i, c] of chunks.entries()) expect((await eager.add(c)).toString('hex')).toBe(expected[i]);
   });
 
   it.each([0, 1, CHUNK, CHUNK * 11 + 5])('round-trip %i bytes, readable by either store', async (size) => {
@@ -49,6 +61,7 @@ describe('hash threads', () => {
     expect(Buffer.compare(await plain.getBlob(ref), bytes)).toBe(0);
     const ref2 = await plain.putBlob(bytes);
     expect(ref2.sha256).toBe(ref.sha256);
+    expect(ref.sha256).toBe(expectedRoot(bytes, CHUNK));
     expect(Buffer.compare(await threaded.getBlob(ref2), bytes)).toBe(0);
     await threaded.release(ref.id);
     await plain.release(ref2.id);

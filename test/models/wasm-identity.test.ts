@@ -43,10 +43,10 @@ describe('wasm Identity', () => {
     await selectBackend('wasm', { log: () => {} });
     const x = tf.tensor([0.5, -1, 2, 3]);
     const before = tf.memory().numTensors;
-    const f = tf.customGrad((a: tf.Tensor, save: (t: tf.Tensor[]) => void) => {
+    const f = tf.customGrad(((a: tf.Tensor, save: (t: tf.Tensor[]) => void) => {
       save([a]);
       return { value: tf.square(a), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.mul(saved[0]!, 2)) };
-    });
+    }) as never);
     const { value, grad } = tf.valueAndGrad(f as (a: tf.Tensor) => tf.Tensor)(x);
     expect(Array.from(value.dataSync())).toEqual([0.25, 1, 4, 9]);
     expect(Array.from(grad.dataSync())).toEqual([1, -2, 4, 6]);

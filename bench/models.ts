@@ -94,8 +94,12 @@ function oursRunner(s: Shape): Record<Kind, () => void> & { dispose: () => void 
   return {
     forward: () => {
       const out = net.apply(x);
-      out.layerOutputs[0]!.dataSync();
-      tf.dispose([...out.layerOutputs, ...out.lastStates.flat()]);
+      // Wait for the result by reading one element (a no-op on the synchronous cpu/wasm backends,
+      // a sync point on tfjs-node): dataSync() of the whole output would also time a copy of it out
+      // of the backend (84 MB at the largest shape), which PyTorch's forward does not do.
+      const first = tf.slice(out.layerOutputs[0]!, [0, 0, 0, 0, 0], [1, 1, 1, 1, 1]);
+      first.dataSync();
+      tf.dispose([first, ...out.layerOutputs, ...out.lastStates.flat()]);
     },
     train_step: () => {
       trainStep(() => {

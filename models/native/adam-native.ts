@@ -130,7 +130,7 @@ export class NativeAdamOptimizer extends tf.Optimizer {
   private accumulatedFirstMoment: MomentVariable[] = [];
   private accumulatedSecondMoment: MomentVariable[] = [];
   private readonly hyper = new Float32Array(8);
-  /** GRIDCAST_NATIVE_ADAM, read once here (process.env lookups cost µs on every step otherwise). */
+  /** GRIDCAST_NATIVE_ADAM, read when the optimizer is made (an A/B switch, like createAdamOptimizer's). */
   private readonly fusedAllowed = enabledByEnv();
 
   constructor(learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon: number | null = null) {

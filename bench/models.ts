@@ -7,8 +7,14 @@
  *
  *   npm run bench:models -- [--shapes "4,5,2,12,12,14,2;8,10,4,32,32,32,2"] [--runs 5]
  *                           [--backends native,wasm,cpu,tensorflow] [--no-torch]
+ *   npm run bench:models -- --shapes small --runs 9 --backends native     # one shape, quickly
  *
- * Shapes are B,T,C,H,W,hidden,layers (3x3 kernels, batch first).
+ * Shapes are B,T,C,H,W,hidden,layers (3x3 kernels, batch first), or the names small (= seed),
+ * mid and large for the issue's three.
+ *
+ * The training step is the training stage's (pipeline/train/train-step.ts) with the optimizer the
+ * stage would pick on that backend (models/optimizers.ts; printed per backend): GRIDCAST_NATIVE_ADAM=0
+ * and GRIDCAST_NATIVE_LOSS=0 switch the fused Adam / loss off for A/B runs.
  *
  * PyTorch runs as two servers started by this process: OpenMP's default (worker threads spin
  * between parallel regions) and OMP_WAIT_POLICY=PASSIVE; the baseline of every ratio is the faster
@@ -28,7 +34,8 @@ import { LineProcess } from './line-process.js';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { ConvLSTM, maskedMse, selectBackend, type BackendChoice } from '../models/index.js';
+import { adamImplementation, ConvLSTM, createAdamOptimizer, maskedMse, selectBackend, type BackendChoice } from '../models/index.js';
+import { trainStep } from '../pipeline/train/train-step.js';
 
 interface Shape { B: number; T: number; C: number; H: number; W: number; hid: number; layers: number; key: string }
 type Kind = 'forward' | 'train_step';
@@ -42,8 +49,11 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+/** Names for the issue's three shapes: `--shapes small`, `--shapes mid;large`, … */
+const NAMED_SHAPES: Record<string, string> = { small: '4,5,2,12,12,14,2', seed: '4,5,2,12,12,14,2', mid: '8,10,4,32,32,32,2', large: '8,10,4,64,64,64,2' };
+
 function parseShapes(spec: string): Shape[] {
-  return spec.split(';').filter(Boolean).map((s) => {
+  return spec.split(';').filter(Boolean).map((name) => NAMED_SHAPES[name.trim()] ?? name).map((s) => {
     const v = s.split(',').map(Number);
     if (v.length !== 7 || v.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--shapes: '${s}' is not B,T,C,H,W,hidden,layers`);
     const [B, T, C, H, W, hid, layers] = v as [number, number, number, number, number, number, number];
@@ -70,25 +80,32 @@ function seconds(f: () => void): number {
   return (performance.now() - t0) / 1000;
 }
 
-/** Our forward and training step (forward, masked MSE, backward, Adam) on the active backend. */
+/**
+ * Our forward and training step (forward, masked MSE, backward, Adam) on the active backend. The
+ * step is the training stage's own (pipeline/train/train-step.ts) with the optimizer it would pick
+ * (models/optimizers.ts: the fused native Adam on cpu/wasm with the addon, else tf.train.adam).
+ */
 function oursRunner(s: Shape): Record<Kind, () => void> & { dispose: () => void } {
   const net = new ConvLSTM({ inputDim: s.C, hiddenDim: s.hid, kernelSize: [3, 3], numLayers: s.layers, batchFirst: true, seed: 1 });
   const x = tf.randomNormal([s.B, s.T, s.C, s.H, s.W]);
   const y = tf.randomNormal([s.B, s.T, s.hid, s.H, s.W]);
-  const opt = tf.train.adam(1e-3);
+  const opt = createAdamOptimizer(1e-3);
+  const vars = net.trainableVariables();
   return {
     forward: () => {
       const out = net.apply(x);
-      out.layerOutputs[0]!.dataSync();
-      tf.dispose([...out.layerOutputs, ...out.lastStates.flat()]);
+      // Wait for the result by reading one element (a no-op on the synchronous cpu/wasm backends,
+      // a sync point on tfjs-node): dataSync() of the whole output would also time a copy of it out
+      // of the backend (84 MB at the largest shape), which PyTorch's forward does not do.
+      const first = tf.slice(out.layerOutputs[0]!, [0, 0, 0, 0, 0], [1, 1, 1, 1, 1]);
+      first.dataSync();
+      tf.dispose([first, ...out.layerOutputs, ...out.lastStates.flat()]);
     },
     train_step: () => {
-      const loss = opt.minimize(() => {
+      trainStep(() => {
         const out = net.apply(x);
         return maskedMse(out.layerOutputs[0]!, y);
-      }, true, net.trainableVariables())!;
-      loss.dataSync();
-      loss.dispose();
+      }, vars, opt);
     },
     dispose: () => {
       tf.dispose([x, y]);
@@ -232,6 +249,8 @@ async function main(): Promise<void> {
       nativeIsa = `${st.isa}, ${st.threads} threads`;
       await samplePeak();
     }
+    const { nativeMaskedLossSupported } = await import('../models/native/masked-loss-native.js');
+    console.log(`${label.padEnd(10)} (ConvLSTM ${sel.convLstmImpl}, masked MSE ${nativeMaskedLossSupported() ? 'native' : 'tfjs'}, Adam ${adamImplementation()})`);
     const rssBefore = process.resourceUsage().maxRSS * 1024;
     for (const s of shapes) {
       const macs = forwardMacs(s);

@@ -24,6 +24,7 @@ export { registerModelGradients } from './gradients.js';
 export { selectBackend, setNativeLoader, wasmBinaryDir, BACKEND_CHOICES, type BackendChoice, type BackendSelection, type SelectBackendOptions, type NativeLoader } from './backend.js';
 export { registerWasmTrainingKernels } from './wasm-kernels.js';
 export { maskedMse, maskedMae, clipByGlobalNorm, sanitizeInput, validMask } from './losses.js';
+export { createAdamOptimizer, adamImplementation } from './optimizers.js';
 export type { ForecastModel, ForwardOptions } from './model.js';
 export { createModel, fromConfigAndWeights, MODEL_KINDS, type ModelConfig, type ModelOptions } from './factory.js';
 export { ConvLSTMForecaster, resolveForecasterOptions, type ConvLSTMForecasterOptions, type ConvLSTMForecasterConfig } from './forecasters/convlstm-forecaster.js';

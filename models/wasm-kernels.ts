@@ -11,6 +11,12 @@
  *    copies, and rank > 4 falls back to a per-element JS loop. Ours read the heap through views
  *    and copy the largest contiguous blocks.
  *  - Transpose: row copies / strided gathers in JS; the C++ kernel moves one element at a time.
+ *  - Identity: tfjs-backend-wasm copies the whole tensor (malloc + memcpy) on every clone, and the
+ *    engine clones every tensor a custom op saves for its gradient (the fused masked loss saves the
+ *    prediction and the target: two full copies per training step, ~170 MB at (8,10,4,64,64,64)).
+ *    Ours shares the buffer and counts a reference, as the cpu backend's Identity does: tensors are
+ *    immutable, and the one in-place writer on wasm (the fused Adam's moments) copies a buffer with
+ *    more than one reference first.
  * Verified against the cpu backend's kernels in test/models/wasm-kernels.test.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -239,6 +245,13 @@ function makeTransposeKernel(fallback: tf.KernelFunc) {
   };
 }
 
+/** Identity without a copy: the output shares the input's buffer (one more reference to it). */
+function identityKernel({ inputs, backend }: { inputs: { x: tf.TensorInfo }; backend: { incRef(dataId: unknown): void } }): tf.TensorInfo {
+  const { x } = inputs;
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
 let registered = false;
 /**
  * Registers the missing training kernels for 'wasm' (skipping any that exist) and replaces its
@@ -276,6 +289,7 @@ export function registerWasmTrainingKernels(): string[] {
   add('Slice', numericOnly('Slice', sliceKernel as unknown as tf.KernelFunc), true);
   add('SplitV', numericOnly('SplitV', splitVKernel as unknown as tf.KernelFunc), true);
   add('Unpack', numericOnly('Unpack', unpackKernel as unknown as tf.KernelFunc), true);
+  add('Identity', numericOnly('Identity', identityKernel as unknown as tf.KernelFunc), true);
   const transpose = tf.getKernel('Transpose', 'wasm');
   if (transpose) add('Transpose', makeTransposeKernel(transpose.kernelFunc) as unknown as tf.KernelFunc, true);
   return touched;

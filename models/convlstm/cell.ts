@@ -67,7 +67,10 @@ export class ConvLSTMCell {
   /** Zero state [h, c], each [B, hidden, H, W] (the seed's `init_hidden`). */
   initHidden(batch: number, [height, width]: [number, number]): [tf.Tensor4D, tf.Tensor4D] {
     const shape: [number, number, number, number] = [batch, this.config.hiddenDim, height, width];
-    return [tf.zeros(shape), tf.zeros(shape)];
+    // tf.fill runs the backend's Fill kernel (the wasm backend fills its heap in place); tf.zeros
+    // would build a zeroed JS array and copy it into the heap: at (8,10,4,64,64,64) four 8 MB
+    // arrays per step, which also drive the garbage collector.
+    return [tf.fill(shape, 0, 'float32'), tf.fill(shape, 0, 'float32')];
   }
 
   /** One step: x_t [B, inputDim, H, W] and state [h, c] → next [h, c]. */

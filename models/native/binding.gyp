@@ -1,6 +1,8 @@
 # The fused ConvLSTM addon. The SIMD variants are static libraries so each gets its own ISA flags
 # (-mavx2 -mfma, -mavx512*) while the addon itself and the portable kernels stay baseline x86-64 (or
-# whatever the target is), which is what lets run-time CPUID dispatch be safe.
+# whatever the target is), which is what lets run-time CPUID dispatch be safe. The fused Adam is a
+# static library too, for its own flag: -ffp-contract=off (it must round every op to float32 like
+# TensorFlow.js, so no fused multiply-adds; see src/adam.cc).
 {
   "target_defaults": {
     "cflags!": ["-fno-exceptions", "-O0", "-O2"],
@@ -14,8 +16,15 @@
     {
       "target_name": "gridcast_native",
       "sources": ["src/addon.cc", "src/pool.cc", "src/buffer.cc", "src/kernels_portable.cc", "src/masked_loss.cc"],
+      "dependencies": ["gridcast_adam"],
       "conditions": [["target_arch=='x64'", {"dependencies": ["gridcast_avx2", "gridcast_avx512"]}]],
       "libraries": ["-lpthread"]
+    },
+    {
+      "target_name": "gridcast_adam",
+      "type": "static_library",
+      "sources": ["src/adam.cc"],
+      "cflags_cc": ["-ffp-contract=off", "-fno-math-errno"]
     },
     {
       "target_name": "gridcast_avx2",

@@ -174,27 +174,30 @@ export function runNativeConvLstm(
   const [B, T, Cin, H, W, hid] = dims as [number, number, number, number, number, number];
   const keep = engine().isTapeOn();
   let state: NativeState | null = null;
-  let kernelData: Float32Array | null = null;
   const inputs: Record<string, tf.Tensor> = bias ? { x, kernel, bias, h0, c0 } : { x, kernel, h0, c0 };
   const outs = engine().runKernelFunc({
-    forwardFunc: () => {
-      // The kernel is kept (a copy) for the backward pass: heap views must not outlive the call.
-      kernelData = f32(kernel);
-      const { ins, outs: [out, h, c], tensors } = io([x, bias, h0, c0], [[B, T, hid, H, W], [B, hid, H, W], [B, hid, H, W]]);
-      state = addon.forward(dims, ins[0]!, kernelData, ins[1] ?? null, ins[2]!, ins[3]!, out!, h!, c!, keep);
+    forwardFunc: (_backend, save) => {
+      const { ins, outs: [out, h, c], tensors } = io([x, kernel, bias, h0, c0], [[B, T, hid, H, W], [B, hid, H, W], [B, hid, H, W]]);
+      state = addon.forward(dims, ins[0]!, ins[1]!, ins[2] ?? null, ins[3]!, ins[4]!, out!, h!, c!, keep);
+      // The backward pass needs the kernel as it was here: the engine keeps a reference (same
+      // buffer, no copy; freed after the gradient). Tensors are immutable (the fused Adam writes
+      // new weights into new buffers), so reading it again then gives the same values, where a
+      // copy would cost a pass over the kernel per layer and step.
+      if (keep) save([kernel]);
       return tensors();
     },
-    backwardsFunc: (dys) => {
-      if (!state || !kernelData) {
+    backwardsFunc: (dys, saved) => {
+      const k = saved[0];
+      if (!state || !k) {
         throw new NativeKernelError('gradient requested but the forward state was not kept', { model: 'native ConvLSTM' });
       }
       const [dOut, dh, dc] = dys as [tf.Tensor, tf.Tensor, tf.Tensor];
       const shapes = [x.shape, kernel.shape, h0.shape, c0.shape, ...(bias ? [bias.shape] : [])];
-      const { ins, outs, tensors } = io([dOut, dh, dc], shapes);
+      const { ins, outs, tensors } = io([dOut, dh, dc, k], shapes);
       const [dx, dk, dh0, dc0, db] = outs as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array | undefined];
       const s = state;
       state = null;
-      addon.backward(s, kernelData, ins[0]!, ins[1]!, ins[2]!, dx, dk, db ?? null, dh0, dc0);
+      addon.backward(s, ins[3]!, ins[0]!, ins[1]!, ins[2]!, dx, dk, db ?? null, dh0, dc0);
       const [tx, tk, th0, tc0, tb] = tensors();
       const grads: Record<string, () => tf.Tensor> = { x: () => tx!, kernel: () => tk!, h0: () => th0!, c0: () => tc0! };
       if (bias && tb) grads.bias = () => tb;

@@ -13,7 +13,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Dataset } from '../../datasets/dataset/open-dataset.js';
 import { selectBackend, type BackendChoice } from '../../models/backend.js';
 import { createModel, fromConfigAndWeights } from '../../models/factory.js';
-import { clipByGlobalNorm, maskedMae, maskedMse } from '../../models/losses.js';
+import { maskedMae, maskedMse } from '../../models/losses.js';
+import { createAdamOptimizer } from '../../models/optimizers.js';
 import type { ForecastModel } from '../../models/model.js';
 import { resolvePath, type LoadedConfig } from '../config/load-config.js';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type CheckpointConfig, type CheckpointState, type EpochRecord } from '../checkpoint/checkpoint.js';
@@ -21,6 +22,7 @@ import { SplitBatches } from '../train/batches.js';
 import { plateauStep, scheduledLr, teacherForcing } from '../train/lr-schedule.js';
 import { modelOptionsFor, shapeOf } from '../train/model-options.js';
 import { readOptimizerState, restoreOptimizerState } from '../train/optimizer-state.js';
+import { trainStep } from '../train/train-step.js';
 import { SeededRng } from '../../datasets/rng.js';
 import { inputHash } from './hash.js';
 import { renderLossCurve } from '../outputs/loss-curve.js';
@@ -117,7 +119,8 @@ export async function train(loaded: LoadedConfig, ds: Dataset, options: TrainOpt
   const trainSet = new SplitBatches(ds, 'train');
   const valSet = new SplitBatches(ds, 'val');
   const model: ForecastModel = resumeWeights ? fromConfigAndWeights(modelOptions, resumeWeights) : initWeights ? initModel(modelOptions, initWeights, options.init!) : createModel(modelOptions);
-  const optimizer = tf.train.adam(tc.learningRate);
+  // The fused native Adam on cpu/wasm with the addon, else tf.train.adam: same numbers, same state.
+  const optimizer = createAdamOptimizer(tc.learningRate);
   const lossFn = tc.loss === 'mae' ? maskedMae : maskedMse;
   const encoderDecoder = c.model.kind === 'encoder-decoder';
   const [tIn, C, H, W] = ds.inputShape;
@@ -137,7 +140,7 @@ export async function train(loaded: LoadedConfig, ds: Dataset, options: TrainOpt
     while (s.epoch < tc.epochs) {
       const epoch = s.epoch;
       const lr = scheduledLr(tc.schedule, tc.learningRate, epoch, tc.epochs, s.learningRate);
-      (optimizer as unknown as { learningRate: number }).learningRate = lr;
+      optimizer.learningRate = lr;
       const tfProb = encoderDecoder ? teacherForcing(tc.scheduledSampling, epoch) : 0;
       const t0 = performance.now();
       let lossSum = 0;
@@ -148,12 +151,10 @@ export async function train(loaded: LoadedConfig, ds: Dataset, options: TrainOpt
         const loss = tf.tidy(() => {
           const x = tf.tensor5d(batch.inputs, [batch.size, tIn, C, H, W]);
           const y = tf.tensor5d(batch.targets, [batch.size, tOut, Co, H, W]);
-          const { value, grads } = tf.variableGrads(
+          return trainStep(
             () => lossFn(model.predict(x, { training: true, targets: encoderDecoder ? y : undefined, teacherForcingProb: tfProb, rng: rng.next }), y),
-            vars,
+            vars, optimizer, tc.clipNorm,
           );
-          optimizer.applyGradients((tc.clipNorm > 0 ? clipByGlobalNorm(grads, tc.clipNorm).grads : grads) as tf.NamedTensorMap as never);
-          return value.dataSync()[0];
         });
         lossSum += loss * batch.size;
         seen += batch.size;

@@ -1,6 +1,7 @@
 /**
  * Adam's state (iteration count, first and second moments) as named arrays, so a resumed run
- * continues exactly where it stopped. TensorFlow.js matches moments to variables by position, so
+ * continues exactly where it stopped. The layout is TF.js Adam's, which the native Adam
+ * (models/native/adam-native.ts) shares: a state saved by either restores into the other. TensorFlow.js matches moments to variables by position, so
  * the names carry a zero-padded index that restores the order.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -9,9 +10,13 @@ import type { NamedArrays } from '../checkpoint/checkpoint.js';
 /** Copies the optimizer's weights out of the backend. */
 export async function readOptimizerState(opt: tf.Optimizer): Promise<NamedArrays> {
   const out: NamedArrays = {};
-  for (const [i, w] of (await opt.getWeights()).entries()) {
+  const weights = await opt.getWeights();
+  for (const [i, w] of weights.entries()) {
     out[`${String(i).padStart(5, '0')}:${w.name}`] = { shape: [...w.tensor.shape], data: Float32Array.from(await w.tensor.data()) };
   }
+  // The iteration count is a fresh scalar made by getWeights (tf.Optimizer.saveIterations) for the
+  // caller; the moments are the optimizer's own variables and stay.
+  if (weights[0]?.name === 'iter') weights[0].tensor.dispose();
   return out;
 }
 

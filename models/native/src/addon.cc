@@ -5,10 +5,13 @@
 // bad one throws a JS TypeError/RangeError with a message (never a crash).
 #include <napi.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "adam.h"
 #include "convlstm.h"
 #include "masked_loss.h"
 #include "pool.h"
@@ -269,7 +272,97 @@ Napi::Value MaskedLossGrad(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+
+// One list argument of adamUpdate: an array of `count` Float32Arrays; element views and lengths.
+std::vector<Napi::Float32Array> f32List(const Napi::CallbackInfo& info, size_t idx, const char* name, uint32_t count) {
+  Napi::Env env = info.Env();
+  if (!info[idx].IsArray()) throw Napi::TypeError::New(env, std::string(name) + " must be an array of Float32Array");
+  Napi::Array a = info[idx].As<Napi::Array>();
+  if (a.Length() != count)
+    throw Napi::RangeError::New(env, std::string(name) + " must have " + std::to_string(count) + " entries, got " +
+                                         std::to_string(a.Length()));
+  std::vector<Napi::Float32Array> out;
+  out.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    Napi::Value v = a.Get(i);
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+      throw Napi::TypeError::New(env, std::string(name) + "[" + std::to_string(i) + "] must be a Float32Array");
+    out.push_back(v.As<Napi::Float32Array>());
+  }
+  return out;
+}
+
+// adamUpdate(hyper, w[], g[], m[], v[], wOut[], mOut[], vOut[]): one Adam step for every variable.
+// hyper = Float32Array [beta1, 1-beta1, beta2, 1-beta2, 1-accBeta1, 1-accBeta2, epsilon, -lr] (float32
+// values, rounded by the caller as TF.js rounds them). Outputs may be the very same arrays as w, m, v
+// (in place); any other overlap between an output and another array is rejected, since it would make
+// the result depend on the order the threads run in. Lengths must agree per variable.
+Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 8) throw Napi::TypeError::New(env, "adamUpdate expects 8 arguments");
+  const float* hp = floats(info, 0, "hyper", 8);
+  AdamHyper h{hp[0], hp[1], hp[2], hp[3], hp[4], hp[5], hp[6], hp[7]};
+  if (!info[1].IsArray()) throw Napi::TypeError::New(env, "w must be an array of Float32Array");
+  const uint32_t count = info[1].As<Napi::Array>().Length();
+  const char* names[7] = {"w", "g", "m", "v", "wOut", "mOut", "vOut"};
+  std::vector<Napi::Float32Array> lists[7];
+  for (int k = 0; k < 7; ++k) lists[k] = f32List(info, 1 + k, names[k], count);
+
+  struct Range {
+    uintptr_t lo, hi;
+    uint32_t var;
+    int kind;
+  };
+  std::vector<Range> outs;
+  std::vector<AdamSlot> slots(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    const size_t n = lists[0][i].ElementLength();
+    for (int k = 1; k < 7; ++k)
+      if (lists[k][i].ElementLength() != n)
+        throw Napi::RangeError::New(env, std::string(names[k]) + "[" + std::to_string(i) + "] has " +
+                                             std::to_string(lists[k][i].ElementLength()) + " elements, w[" +
+                                             std::to_string(i) + "] has " + std::to_string(n));
+    float* p[7];
+    for (int k = 0; k < 7; ++k) p[k] = lists[k][i].Data();
+    slots[i] = AdamSlot{p[0], p[1], p[2], p[3], p[4], p[5], p[6], n};
+    if (n == 0) continue;
+    for (int k = 4; k < 7; ++k) {
+      const uintptr_t lo = reinterpret_cast<uintptr_t>(p[k]);
+      outs.push_back({lo, lo + n * sizeof(float), i, k});
+    }
+  }
+  // Outputs pairwise disjoint (sorted by start, each must end before the next begins).
+  std::sort(outs.begin(), outs.end(), [](const Range& a, const Range& b) { return a.lo < b.lo; });
+  for (size_t j = 1; j < outs.size(); ++j)
+    if (outs[j].lo < outs[j - 1].hi)
+      throw Napi::RangeError::New(env, std::string(names[outs[j].kind]) + "[" + std::to_string(outs[j].var) + "] overlaps " +
+                                           names[outs[j - 1].kind] + "[" + std::to_string(outs[j - 1].var) + "]");
+  // Inputs: either exactly their own output (in place) or disjoint from every output.
+  const int ownKind[4] = {4, -1, 5, 6};  // w -> wOut, g -> none, m -> mOut, v -> vOut
+  for (uint32_t i = 0; i < count; ++i) {
+    const size_t n = slots[i].n;
+    if (n == 0) continue;
+    for (int k = 0; k < 4; ++k) {
+      const uintptr_t lo = reinterpret_cast<uintptr_t>(lists[k][i].Data()), hi = lo + n * sizeof(float);
+      // First output starting at or after hi is irrelevant; check the ones that start before hi.
+      auto it = std::lower_bound(outs.begin(), outs.end(), hi, [](const Range& r, uintptr_t v) { return r.lo < v; });
+      while (it != outs.begin()) {
+        --it;
+        if (it->hi <= lo) break;  // outputs are disjoint and sorted: earlier ones end earlier still
+        const bool own = it->var == i && it->kind == ownKind[k] && it->lo == lo;
+        if (!own)
+          throw Napi::RangeError::New(env, std::string(names[k]) + "[" + std::to_string(i) + "] overlaps " +
+                                               names[it->kind] + "[" + std::to_string(it->var) +
+                                               "] (only an output identical to its own input is allowed)");
+      }
+    }
+  }
+  adamUpdate(h, slots);
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate));
   exports.Set("maskedLoss", Napi::Function::New(env, MaskedLoss));
   exports.Set("maskedLossGrad", Napi::Function::New(env, MaskedLossGrad));
   exports.Set("trimMemory", Napi::Function::New(env, TrimMemory));

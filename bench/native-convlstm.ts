@@ -8,7 +8,9 @@
  * backward through time from a given upstream gradient of the outputs, gradients for every weight —
  * the same work on both sides (no loss, no optimizer update). Prints medians, GFLOP/s (the convolutions' multiply-adds ×2;
  * a train step counts 3× the forward convolutions: forward, input gradient, weight gradient), the
- * share of the FMA peak measured by the addon in the same run, and machine-readable lines
+ * share of the FMA peak measured by the addon in the same run, our CPU time (all threads) and
+ * GFLOP per CPU-second (steadier than wall time when other processes share the cores; it includes
+ * the TF.js work around the kernels and the pool's short spins), and machine-readable lines
  * `ratio <forward|train_step> native B,T,C,H,W,hidden,layers <ours/pytorch>`.
  */
 import { LineProcess } from './line-process.js';
@@ -53,10 +55,17 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+/** CPU seconds (user + system, every thread of this process) of the last `seconds` call. */
+let lastCpu = 0;
+
 function seconds(fn: () => void): number {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   fn();
-  return (performance.now() - t0) / 1000;
+  const el = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  lastCpu = (c.user + c.system) / 1e6;
+  return el;
 }
 
 function nativeRunner(s: Shape): { forward: () => void; train: () => void; dispose: () => void } {
@@ -189,6 +198,7 @@ async function main(): Promise<void> {
     const k = key(s);
     const ours = nativeRunner(s);
     const t = { forward: [] as number[], train: [] as number[] };
+    const cpu = { forward: [] as number[], train: [] as number[] };
     const p = torches.map(() => ({ forward: [] as number[], train: [] as number[] }));
     for (const kind of ['forward', 'train'] as const) {
       const fn = kind === 'forward' ? ours.forward : ours.train;
@@ -200,6 +210,7 @@ async function main(): Promise<void> {
       const active = torches.map((_, i) => warm[i]! <= 3 * Math.min(...warm));
       for (let r = 0; r < runs; r++) {
         t[kind].push(seconds(fn));
+        cpu[kind].push(lastCpu);
         for (const [i, torch] of torches.entries()) p[i]![kind].push(active[i] ? await torch.time(kind, k) : warm[i]!);
       }
     }
@@ -219,7 +230,12 @@ async function main(): Promise<void> {
       const label = kind === 'forward' ? 'forward   ' : 'train step';
       const pts = p.map((x) => median(x[kind]));
       const pt = pts.length ? Math.min(...pts) : null;
+      // CPU-time basis: GFLOP per CPU-second (compare with one core's FMA peak, e.g. ~230 GFLOP/s
+      // on the AVX-512 machine). On a shared machine wall time mixes in other processes (and the
+      // wall-clock FMA peak drops with them); this mostly measures our own efficiency.
+      const ourCpu = median(cpu[kind]);
       console.log(`  ${label} native ${(ourT * 1e3).toFixed(2)} ms  ${gf(flops, ourT)} GFLOP/s  ${(100 * flops / ourT / 1e9 / peak).toFixed(0)}% of peak` +
+        `  [cpu ${(ourCpu * 1e3).toFixed(0)} ms, ${gf(flops, ourCpu)} GFLOP per CPU-second]` +
         (pt ? `  | pytorch ${(pt * 1e3).toFixed(2)} ms  ${gf(flops, pt)} GFLOP/s  (spin ${(pts[0]! * 1e3).toFixed(1)} ms, passive ${((pts[1] ?? NaN) * 1e3).toFixed(1)} ms)` : ''));
       if (pt) console.log(`ratio ${kind === 'forward' ? 'forward' : 'train_step'} native ${k} ${(ourT / pt).toFixed(3)}`);
     }

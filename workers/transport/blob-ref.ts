@@ -10,10 +10,11 @@ export interface BlobRef {
   /** Length of the blob in bytes. */
   size: number;
   /**
-   * The blob's root digest, lower-case hex: SHA-256("gridcast-blob-v2" ‖ u64be(size) ‖
-   * u64be(chunkSize) ‖ SHA-256(chunk 0) ‖ … ‖ SHA-256(chunk n-1)) — a hash list over the chunks
-   * (blob-digest.ts), not the flat `sha256sum` of the bytes. The consumer trusts this value (it
-   * comes with the job) and checks the manifest's chunk digests and every chunk against it.
+   * The blob's root digest, lower-case hex: SHA-256("gridcast-blob-v3" ‖ u64be(size) ‖
+   * u64be(chunkSize) ‖ u64be(pieceSize) ‖ SHA-256(piece 0) ‖ … ‖ SHA-256(piece m-1)) — a hash
+   * list over fixed-size pieces of the blob (blob-digest.ts; 256 KiB for the usual chunk sizes),
+   * not the flat `sha256sum` of the bytes. The consumer trusts this value (it
+   * comes with the job) and checks the manifest's piece digests and every chunk against it.
    */
   sha256: string;
   /** Number of chunk keys. */

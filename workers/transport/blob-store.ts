@@ -1,7 +1,7 @@
 /**
  * Tensor blob store over Redis: binary blobs (safetensors bytes) in chunk keys, a manifest with
- * SHA-256 checksums (each chunk's, and a root over them: blob-digest.ts), reference counts, a TTL
- * safety net and a byte budget with backpressure.
+ * SHA-256 checksums (of fixed-size pieces, one or more per chunk, and a root over them:
+ * blob-digest.ts), reference counts, a TTL safety net and a byte budget with backpressure.
  *
  * ```ts
  * const store = new BlobStore(createWorkerConnection(), { prefix: 'gridcast' });
@@ -24,7 +24,7 @@ import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { sha256Many } from '../../datasets/native/codecs.js';
 import { BlobNotFoundError, ChecksumError, TransportError } from '../errors.js';
-import { BLOB_FORMAT, blobRoot, checkChunk } from './blob-digest.js';
+import { BLOB_FORMAT, blobRoot, checkChunk, pieceSizeFor, piecesOf } from './blob-digest.js';
 import { assertBlobRef, type BlobRef } from './blob-ref.js';
 import { reserveBudget } from './budget.js';
 import { chunkSizeFor, MiB, resolveBlobStoreOptions, resolvePutOptions, type BlobStoreOptions, type PutBlobOptions, type ResolvedBlobStoreOptions } from './options.js';
@@ -34,19 +34,22 @@ import { blobKeys, SCRIPTS } from './scripts.js';
 
 /**
  * What the manifest hash `<prefix>:blob:<id>` holds. Checksums as defined in blob-digest.ts; a
- * manifest of another format (v1: flat SHA-256 of the whole blob) is refused with a ChecksumError.
+ * manifest of another format (v2: one digest per chunk; v1: flat SHA-256 of the whole blob) is
+ * refused with a ChecksumError.
  */
 export interface BlobManifest {
-  /** `gridcast-blob-v2`. */
+  /** `gridcast-blob-v3`. */
   format: string;
   size: number;
   chunks: number;
   /** Bytes per chunk (the last may be shorter); chosen per blob, see `minChunkSize`. */
   chunkSize: number;
-  /** The blob's root digest (hex): SHA-256 over the format, sizes and chunk digests. */
+  /** Bytes per piece (the last may be shorter); divides `chunkSize`. */
+  pieceSize: number;
+  /** The blob's root digest (hex): SHA-256 over the format, sizes and piece digests. */
   sha256: string;
-  /** SHA-256 of each chunk's bytes, hex. */
-  chunkSha256: string[];
+  /** SHA-256 of each piece's bytes, hex (ceil(size / pieceSize) of them). */
+  pieceSha256: string[];
   /** Pending jobs still referencing the blob. */
   refs: number;
   /** When the blob was stored (ISO-8601). */
@@ -126,9 +129,11 @@ export class BlobStore {
     const chunkSize = this.chunkSizeFor(size);
     const chunks = Math.ceil(size / chunkSize);
     const id = randomBytes(12).toString('base64url');
-    // A blob of one small chunk is hashed right here (see getBlob): a pool round trip would
-    // only add a thread wake-up to a hash that the short write could not hide anyway.
-    const hasher = chunks === 1 && size <= this.syncHashMax ? syncHasher() : this.hasher(chunkSize);
+    // A blob of one small chunk is hashed right here (see getBlob; its pieces interleaved): a
+    // pool round trip would only add a thread wake-up to a hash that the short write could not
+    // hide anyway.
+    const pieceSize = pieceSizeFor(chunkSize);
+    const hasher = chunks === 1 && size <= this.syncHashMax ? syncHasher(pieceSize) : this.hasher(chunkSize, pieceSize);
     const digests: Promise<Buffer>[] = [];
     const chunksRead: Buffer[] = [];
     // Chunks are read and handed to the hasher up to LANES ahead of the writes: the hasher
@@ -174,11 +179,12 @@ export class BlobStore {
         if (inFlight.length >= window) await inFlight.shift();
         if (i >= HASH_DEPTH) await digests[i - HASH_DEPTH];
       }
-      const chunkDigests = await Promise.all(digests);
-      const root = blobRoot(size, chunkSize, chunkDigests);
+      const pieceDigests = await Promise.all(digests); // per chunk, 32 bytes per piece
+      const root = blobRoot(size, chunkSize, pieceSize, pieceDigests);
       const manifest: Record<string, string> = {
-        format: BLOB_FORMAT, size: String(size), chunks: String(chunks), chunkSize: String(chunkSize), sha256: root,
-        chunkSha256: chunkDigests.map((d) => d.toString('hex')).join(''), refs: String(put.refs), createdAt: new Date().toISOString(),
+        format: BLOB_FORMAT, size: String(size), chunks: String(chunks), chunkSize: String(chunkSize), pieceSize: String(pieceSize),
+        sha256: root, pieceSha256: pieceDigests.map((d) => d.toString('hex')).join(''), refs: String(put.refs),
+        createdAt: new Date().toISOString(),
       };
       // Sent behind the chunk writes without waiting for their replies (one round trip saved):
       // nobody knows the id before we return, so nobody can see a half-written blob.
@@ -197,8 +203,8 @@ export class BlobStore {
   }
 
   /**
-   * Fetch a blob, verifying the manifest's chunk digests against the reference's root and every
-   * chunk against its digest (blob-digest.ts) before returning.
+   * Fetch a blob, verifying the manifest's piece digests against the reference's root and every
+   * chunk against its pieces' digests (blob-digest.ts) before returning.
    * @throws InvalidBlobRefError when `ref` is not a blob reference
    * @throws BlobNotFoundError when the blob or a chunk is gone (expired, released, never stored)
    * @throws ChecksumError naming the blob and chunk when bytes do not match their checksums
@@ -222,7 +228,8 @@ export class BlobStore {
     const fill = (upTo: number) => { while (replies.length < Math.min(m.chunks, upTo)) replies.push(get(replies.length)); };
     fill(GET_WINDOW);
     const threads = this.options.hashThreads > 0;
-    const hasher = this.hasher(m.chunkSize);
+    const hasher = this.hasher(m.chunkSize, m.pieceSize);
+    const expected = chunkDigestsHex(m);
     const chunk = async (i: number): Promise<Buffer> => {
       const data = await replies[i];
       delete replies[i]; // let the reply be collected once copied
@@ -235,11 +242,11 @@ export class BlobStore {
     };
     if (m.chunks === 1 && !threads) {
       // One chunk: the reply is the blob, no copy. Nothing is left to overlap the hash with, so
-      // a small one is hashed right here: a hop to the libuv pool adds a thread wake-up, which
-      // on our loaded 2-core machine often cost more than the hash.
+      // a small one is hashed right here (its pieces interleaved): a hop to the libuv pool adds a
+      // thread wake-up, which on our loaded 2-core machine often cost more than the hash.
       const data = await chunk(0);
-      const digest = data.length <= this.syncHashMax ? sha256Many([data]) : (hasher.flush(), await hasher.add(data));
-      checkChunk(ref.id, 0, digest, m.chunkSha256[0]);
+      const digest = data.length <= this.syncHashMax ? sha256Many(piecesOf(data, m.pieceSize)) : (hasher.flush(), await hasher.add(data));
+      checkChunk(ref.id, 0, digest, expected(0));
       return data;
     }
     // Shared memory lets the hash threads read the chunks in place.
@@ -261,7 +268,7 @@ export class BlobStore {
         digest = hasher.add(data, out.subarray(start, start + data.length));
       }
       if (i === m.chunks - 1) hasher.flush();
-      const verified = digest.then((d) => checkChunk(ref.id, i, d, m.chunkSha256[i]));
+      const verified = digest.then((d) => checkChunk(ref.id, i, d, expected(i)));
       verified.catch(() => {}); // awaited below
       digests.push(verified);
       if (i >= HASH_DEPTH) await digests[i - HASH_DEPTH];
@@ -272,15 +279,16 @@ export class BlobStore {
 
   /**
    * The verified chunks of a blob in order, with at most `window` chunk reads in flight (default:
-   * the store's `streamWindow`). The manifest's chunk digests are checked against the reference's
-   * root before the first read and each chunk against its digest before it is yielded, so every
+   * the store's `streamWindow`). The manifest's piece digests are checked against the reference's
+   * root before the first read and each chunk against its pieces' digests before it is yielded, so every
    * chunk yielded is verified; a consumer that writes chunks to a temporary file must still only
    * rename it after the loop ends normally (a later chunk may be missing or corrupt).
    */
   async *readChunks(ref: BlobRef, window = this.options.streamWindow): AsyncGenerator<Buffer> {
     assertBlobRef(ref);
     const m = await this.checkedManifest(ref);
-    const hasher = this.hasher(m.chunkSize);
+    const hasher = this.hasher(m.chunkSize, m.pieceSize);
+    const expected = chunkDigestsHex(m);
     hasher.flush(); // each chunk hashed as it comes: the consumer waits for it
     const pending: Promise<Buffer | null>[] = [];
     const hashed: Promise<Buffer>[] = [];
@@ -305,7 +313,7 @@ export class BlobStore {
       if (data.length !== length) {
         throw new ChecksumError(`chunk has ${data.length} bytes`, { blobId: ref.id, chunk: i, expected: `${length} bytes` });
       }
-      const check = hasher.add(data).then((d) => { checkChunk(ref.id, i, d, m.chunkSha256[i]); return data; });
+      const check = hasher.add(data).then((d) => { checkChunk(ref.id, i, d, expected(i)); return data; });
       check.catch(() => {}); // awaited in order by verified()
       hashed.push(check);
       if (hashed.length > 1) yield await verified();
@@ -314,7 +322,7 @@ export class BlobStore {
   }
 
   /**
-   * The manifest of `ref`, checked against it: its chunk digests must hash to the reference's
+   * The manifest of `ref`, checked against it: its piece digests must hash to the reference's
    * root (blob-digest.ts). BlobNotFoundError when there is none.
    */
   private async checkedManifest(ref: BlobRef): Promise<BlobManifest> {
@@ -325,9 +333,9 @@ export class BlobStore {
         blobId: ref.id, expected: `size ${ref.size}, ${ref.chunks} chunks, sha256 ${ref.sha256}`,
       });
     }
-    const root = blobRoot(m.size, m.chunkSize, m.chunkSha256.map((d) => Buffer.from(d, 'hex')));
+    const root = blobRoot(m.size, m.chunkSize, m.pieceSize, Buffer.from(m.pieceSha256.join(''), 'hex'));
     if (root !== ref.sha256) {
-      throw new ChecksumError(`SHA-256 mismatch: the manifest's chunk digests hash to ${root}, not to the reference's root`, {
+      throw new ChecksumError(`SHA-256 mismatch: the manifest's piece digests hash to ${root}, not to the reference's root`, {
         blobId: ref.id, expected: ref.sha256,
       });
     }
@@ -338,9 +346,9 @@ export class BlobStore {
    * Chunks handed to the hasher are never changed afterwards (slices of the caller's bytes, fresh
    * file reads, Redis replies), so hashing may run behind the I/O by a few chunks.
    */
-  private hasher(chunkSize: number): ChunkHasher {
+  private hasher(chunkSize: number, pieceSize: number): ChunkHasher {
     const { hashThreads } = this.options;
-    return hashThreads > 0 ? threadedHasher(hashThreads, chunkSize, RING_SLOTS) : batchingHasher();
+    return hashThreads > 0 ? threadedHasher(hashThreads, chunkSize, pieceSize, RING_SLOTS) : batchingHasher(pieceSize);
   }
 
   /** The manifest of blob `id`, or undefined when it is not (or no longer) stored. */
@@ -348,20 +356,28 @@ export class BlobStore {
     const h = await this.client.hgetall(this.keys.manifest(id));
     if (!h || Object.keys(h).length === 0) return undefined;
     if (h.format !== BLOB_FORMAT) {
-      // Blobs are transient, so there is nothing to migrate; a v1 blob (flat whole-blob SHA-256,
-      // no `format` field) left by an older producer is refused rather than misread.
+      // Blobs are transient, so there is nothing to migrate; a v2 blob (one digest per chunk) or a
+      // v1 blob (flat whole-blob SHA-256, no `format` field) left by an older producer is refused
+      // rather than misread.
       throw new ChecksumError(`manifest format ${h.format ?? 'v1 (flat whole-blob SHA-256)'} is not supported; re-publish the blob`, {
         blobId: id, expected: BLOB_FORMAT,
       });
     }
     const m: BlobManifest = {
-      format: h.format, size: Number(h.size), chunks: Number(h.chunks), chunkSize: Number(h.chunkSize), sha256: h.sha256 ?? '',
-      chunkSha256: (h.chunkSha256 ?? '').match(/[0-9a-f]{64}/g) ?? [], refs: Number(h.refs), createdAt: h.createdAt ?? '',
+      format: h.format, size: Number(h.size), chunks: Number(h.chunks), chunkSize: Number(h.chunkSize), pieceSize: Number(h.pieceSize),
+      sha256: h.sha256 ?? '', pieceSha256: [], refs: Number(h.refs), createdAt: h.createdAt ?? '',
     };
+    const hex = h.pieceSha256 ?? '';
     const ok = Number.isSafeInteger(m.size) && m.size >= 0 && Number.isSafeInteger(m.chunks) && Number.isSafeInteger(m.chunkSize) &&
-      m.chunkSize >= 1024 && m.chunkSize <= MAX_CHUNK && (h.chunkSha256 ?? '').length === 64 * m.chunks &&
-      m.chunkSha256.length === m.chunks && Math.ceil(m.size / m.chunkSize) === m.chunks;
-    if (!ok) throw new ChecksumError('manifest is malformed', { blobId: id, expected: 'size, chunks, chunkSize (1 KiB to 512 MiB) and one SHA-256 per chunk' });
+      m.chunkSize >= 1024 && m.chunkSize <= MAX_CHUNK && Math.ceil(m.size / m.chunkSize) === m.chunks &&
+      Number.isSafeInteger(m.pieceSize) && m.pieceSize >= 1024 && m.chunkSize % m.pieceSize === 0 &&
+      hex.length === 64 * Math.ceil(m.size / m.pieceSize) && /^[0-9a-f]*$/.test(hex);
+    if (!ok) {
+      throw new ChecksumError('manifest is malformed', {
+        blobId: id, expected: 'size, chunks, chunkSize (1 KiB to 512 MiB), pieceSize (≥ 1 KiB, dividing chunkSize) and one SHA-256 per piece',
+      });
+    }
+    m.pieceSha256 = hex.match(/[0-9a-f]{64}/g) ?? [];
     return m;
   }
 
@@ -408,7 +424,13 @@ export class BlobStore {
   }
 }
 
-/** Hashes each chunk on the calling thread, at once (multi-buffer code, one lane). */
-function syncHasher(): ChunkHasher {
-  return { add: async (chunk, copyTo) => { copyTo?.set(chunk); return sha256Many([chunk]); }, flush: () => {} };
+/** Hashes each chunk on the calling thread, at once (its pieces interleaved, multi-buffer). */
+function syncHasher(pieceSize: number): ChunkHasher {
+  return { add: async (chunk, copyTo) => { copyTo?.set(chunk); return sha256Many(piecesOf(chunk, pieceSize)); }, flush: () => {} };
+}
+
+/** The piece digests (hex, concatenated) that chunk i of a checked manifest must hash to. */
+function chunkDigestsHex(m: BlobManifest): (i: number) => string {
+  const per = m.chunkSize / m.pieceSize;
+  return (i) => m.pieceSha256.slice(i * per, (i + 1) * per).join('');
 }

@@ -1,23 +1,26 @@
 /**
- * Per-chunk SHA-256 digests for the blob store (the root over them is blob-digest.ts), computed
- * in the background while the caller keeps moving bytes, behind one small interface.
+ * The piece digests of each chunk for the blob store (pieces and the root over them:
+ * blob-digest.ts), computed in the background while the caller keeps moving bytes, behind one
+ * small interface.
  *
- * - `batchingHasher` (default, codec addon present): chunks are hashed on the libuv pool four at a
- *   time (multi-buffer SHA-NI, `sha256ManyAsync`), 1.6-1.9× the bytes per CPU second of one chunk
- *   at a time, while the next chunks are on the wire; on get it also copies each chunk into the
- *   result in the same pass (`copyTo`).
- * - `threadedHasher` (`hashThreads > 0`): one chunk per message on worker threads.
+ * - `batchingHasher` (default, codec addon present): the pieces of four chunks at a time are hashed
+ *   on the libuv pool, interleaved four at a time (multi-buffer SHA-NI, `sha256ManyAsync`),
+ *   1.6-1.9× the bytes per CPU second of one stream, while the next chunks are on the wire; on get
+ *   it also copies each chunk into the result in the same pass (`copyTo`).
+ * - `threadedHasher` (`hashThreads > 0`): one piece per message on worker threads.
  * - `mainThreadHasher`: node:crypto on the calling thread (no addon).
  * The digests are the same either way.
  */
 import { createHash } from 'node:crypto';
 import { nativeCodecsStatus, sha256ManyAsync } from '../../datasets/native/codecs.js';
+import { piecesOf } from './blob-digest.js';
 import { hashPool } from './hash-pool.js';
 
 /** Hashes chunks; the caller bounds how far hashing may lag by awaiting the digests. */
 export interface ChunkHasher {
   /**
-   * Queue the next chunk; resolves to its SHA-256 (32 bytes). The chunk must stay unchanged until
+   * Queue the next chunk; resolves to the SHA-256 of each of its pieces (32 bytes per piece, in
+   * order; one piece when the chunk is no longer than the hasher's piece size). The chunk must stay unchanged until
    * then (true of the store's chunks: slices of the caller's bytes, fresh file reads, Redis replies).
    * With `copyTo` (as long as the chunk) the chunk is also copied there by the time it resolves —
    * by the native hasher in the same pass over the bytes, off the calling thread.
@@ -36,17 +39,17 @@ export function nativeHashing(): boolean {
 }
 
 /** node:crypto on the calling thread. */
-export function mainThreadHasher(): ChunkHasher {
+export function mainThreadHasher(pieceSize: number): ChunkHasher {
   return {
     add: async (chunk, copyTo) => {
       copyTo?.set(chunk);
-      return createHash('sha256').update(chunk).digest();
+      return Buffer.concat(piecesOf(chunk, pieceSize).map((p) => createHash('sha256').update(p).digest()));
     },
     flush: () => {},
   };
 }
 
-/** Chunks one native call hashes interleaved (sha256Many's lanes). */
+/** Pieces one native call hashes interleaved (sha256Many's lanes); also chunks per batch. */
 export const LANES = 4;
 
 /**
@@ -58,17 +61,21 @@ export const LANES = 4;
  * hashes the rest at once, split over two pool threads when there are two chunks or more: the
  * transfer is over by then, so both cores are ours. Without the addon it is `mainThreadHasher`.
  */
-export function batchingHasher(): ChunkHasher {
-  if (!nativeHashing()) return mainThreadHasher();
+export function batchingHasher(pieceSize: number): ChunkHasher {
+  if (!nativeHashing()) return mainThreadHasher(pieceSize);
   interface Queued { chunk: Buffer; copyTo?: Buffer; resolve: (d: Buffer) => void; reject: (e: unknown) => void }
   const queue: Queued[] = [];
   let running = 0;
   let flushed = false;
-  const hash = (batch: Queued[], lanes: number): void => {
+  const hash = (batch: Queued[]): void => {
     running++;
-    const dests = batch.some((q) => q.copyTo) ? batch.map((q) => q.copyTo ?? null) : undefined;
-    sha256ManyAsync(batch.map((q) => q.chunk), lanes, dests).then(
-      (out) => batch.forEach((q, i) => q.resolve(out.subarray(32 * i, 32 * i + 32))),
+    const pieces = batch.map((q) => piecesOf(q.chunk, pieceSize));
+    const dests = batch.some((q) => q.copyTo) ? batch.flatMap((q, i) => q.copyTo ? piecesOf(q.copyTo, pieceSize) : pieces[i].map(() => null)) : undefined;
+    sha256ManyAsync(pieces.flat(), LANES, dests).then(
+      (out) => {
+        let at = 0;
+        batch.forEach((q, i) => { q.resolve(out.subarray(at, at + 32 * pieces[i].length)); at += 32 * pieces[i].length; });
+      },
       (e: unknown) => batch.forEach((q) => q.reject(e)),
     ).finally(() => {
       running--;
@@ -79,14 +86,14 @@ export function batchingHasher(): ChunkHasher {
     if (flushed) {
       if (queue.length === 0) return;
       const rest = queue.splice(0);
-      if (rest.length === 1) return hash(rest, 1);
+      if (rest.length === 1) return hash(rest); // its pieces interleaved
       // The tail, on two threads (each interleaving its half).
       const half = Math.ceil(rest.length / 2);
-      hash(rest.slice(0, half), LANES);
-      hash(rest.slice(half), LANES);
+      hash(rest.slice(0, half));
+      hash(rest.slice(half));
       return;
     }
-    while (running === 0 && queue.length >= LANES) hash(queue.splice(0, LANES), LANES);
+    while (running === 0 && queue.length >= LANES) hash(queue.splice(0, LANES));
   };
   return {
     add: (chunk, copyTo) => new Promise<Buffer>((resolve, reject) => {
@@ -101,10 +108,13 @@ export function batchingHasher(): ChunkHasher {
 }
 
 /**
- * Hash on `threads` hash threads. Chunks not already in shared memory are copied into a ring of
- * `slots` chunk-sized slots (a memcpy is far cheaper than a hash), so memory stays bounded.
+ * Hash on `threads` hash threads, one piece per message. Chunks not already in shared memory are
+ * copied into a ring of `slots` chunk-sized slots (a memcpy is far cheaper than a hash), so memory
+ * stays bounded.
  */
-export function threadedHasher(threads: number, chunkSize: number, slots: number): ChunkHasher {
+export function threadedHasher(threads: number, chunkSize: number, pieceSize: number, slots: number): ChunkHasher {
+  const digestPieces = async (view: Buffer): Promise<Buffer> =>
+    Buffer.concat(await Promise.all(piecesOf(view, pieceSize).map((p) => pool.digestBytes(p))));
   const pool = hashPool(threads);
   const busy: Promise<unknown>[] = [];
   let ring: Buffer | undefined;
@@ -112,14 +122,14 @@ export function threadedHasher(threads: number, chunkSize: number, slots: number
   return {
     add: (chunk, copyTo) => {
       copyTo?.set(chunk);
-      if (chunk.buffer instanceof SharedArrayBuffer) return pool.digestBytes(chunk);
+      if (chunk.buffer instanceof SharedArrayBuffer) return digestPieces(chunk);
       const slot = n++ % slots;
       // Chunk n reuses the slot of chunk n - slots once that one is hashed.
       const d = Promise.resolve(busy[slot]).then(() => {
         ring ??= Buffer.from(new SharedArrayBuffer(slots * chunkSize));
         const view = ring.subarray(slot * chunkSize, slot * chunkSize + chunk.length);
         chunk.copy(view);
-        return pool.digestBytes(view);
+        return digestPieces(view);
       });
       busy[slot] = d.catch(() => {});
       return d;

@@ -11,7 +11,7 @@ import { BlobNotFoundError, ChecksumError, TransportError } from '../../../worke
 import { createWorkerConnection } from '../../../workers/redis/index.js';
 import { BlobStore, MiB, type BlobRef } from '../../../workers/transport/index.js';
 import { deleteKeys, keysUnder, stopTestRedis, testRedisUrl, uniquePrefix } from '../redis/redis-server.js';
-import { expectedRoot } from './expected-root.js';
+import { expectedPieces, expectedRoot } from './expected-root.js';
 
 const CHUNK = 1024;
 let client: Redis;
@@ -69,7 +69,9 @@ describe('round trip', () => {
     expect(s.chunkSizeFor(view.length)).toBe(1344 * 1024);
     expect(ref.chunks).toBe(8);
     expect(ref.sha256).toBe(expectedRoot(view, 1344 * 1024));
-    expect(await s.manifest(ref.id)).toMatchObject({ chunkSize: 1344 * 1024, chunks: 8, format: 'gridcast-blob-v2' });
+    // 1344 KiB is 21 × 64 KiB (not a multiple of 256 or 128 KiB): 64 KiB pieces.
+    expect(ref.sha256).toBe(expectedRoot(view, 1344 * 1024, 64 * 1024));
+    expect(await s.manifest(ref.id)).toMatchObject({ chunkSize: 1344 * 1024, pieceSize: 64 * 1024, chunks: 8, format: 'gridcast-blob-v3' });
     expect(Buffer.compare(await s.getBlob(ref), view)).toBe(0);
     await s.release(ref.id);
   });
@@ -110,8 +112,9 @@ describe('round trip', () => {
     }
     const bytes = await s.getBlob(ref);
     expect(await s.manifest(ref.id)).toMatchObject({
-      format: 'gridcast-blob-v2', size: CHUNK * 2 + 1, chunks: 3, chunkSize: CHUNK, sha256: ref.sha256, refs: 3,
-      chunkSha256: [0, 1, 2].map((i) => sha(bytes.subarray(i * CHUNK, (i + 1) * CHUNK))), // what sha256sum prints per chunk
+      format: 'gridcast-blob-v3', size: CHUNK * 2 + 1, chunks: 3, chunkSize: CHUNK, sha256: ref.sha256, refs: 3,
+      // 1 KiB chunks are not a multiple of 64 KiB: one piece per chunk, what sha256sum prints per chunk.
+      pieceSize: CHUNK, pieceSha256: [0, 1, 2].map((i) => sha(bytes.subarray(i * CHUNK, (i + 1) * CHUNK))),
     });
     await s.deleteBlob(ref.id);
     expect(await keysUnder(client, s.options.prefix)).toEqual([]);
@@ -171,7 +174,7 @@ describe('checksums and missing blobs', () => {
     await s.release(ref.id);
   });
 
-  it('a manifest whose chunk digests do not hash to the reference is refused before any chunk is used', async () => {
+  it('a manifest whose piece digests do not hash to the reference is refused before any chunk is used', async () => {
     const s = store();
     const bytes = randomBytes(CHUNK * 3);
     const ref = await s.putBlob(bytes);
@@ -179,13 +182,18 @@ describe('checksums and missing blobs', () => {
     // Chunk 1 replaced, and its digest in the manifest too: the root no longer matches.
     const evil = randomBytes(CHUNK);
     await client.set(`${key}:1`, evil, 'KEEPTTL');
-    const digests = (await client.hget(key, 'chunkSha256'))!;
-    await client.hset(key, 'chunkSha256', digests.slice(0, 64) + sha(evil) + digests.slice(128));
+    const digests = (await client.hget(key, 'pieceSha256'))!;
+    await client.hset(key, 'pieceSha256', digests.slice(0, 64) + sha(evil) + digests.slice(128));
     const e = await expectError<ChecksumError>(s.getBlob(ref), 'Checksum');
     expect(e.message).toMatch(new RegExp(`blob ${ref.id}: SHA-256 mismatch.*reference's root`));
     await expectError(s.readChunks(ref).next(), 'Checksum');
     // A chunk size that does not fit the sizes, or one a reader must not follow, is malformed.
-    await client.hset(key, 'chunkSha256', digests, 'chunkSize', '512');
+    await client.hset(key, 'pieceSha256', digests, 'chunkSize', '512');
+    expect((await expectError<ChecksumError>(s.getBlob(ref), 'Checksum')).message).toMatch(/malformed/);
+    // A piece size that does not divide the chunk size, or digests for another piece count, too.
+    await client.hset(key, 'chunkSize', String(CHUNK), 'pieceSize', '1000');
+    expect((await expectError<ChecksumError>(s.getBlob(ref), 'Checksum')).message).toMatch(/malformed/);
+    await client.hset(key, 'pieceSize', String(CHUNK), 'pieceSha256', digests.slice(64));
     expect((await expectError<ChecksumError>(s.getBlob(ref), 'Checksum')).message).toMatch(/malformed/);
     await s.release(ref.id);
   });
@@ -205,6 +213,23 @@ describe('checksums and missing blobs', () => {
       expect(e.blobId).toBe(ref.id);
     }
     expect(await s.release(ref.id)).toBe(0); // still released and deleted normally
+    expect(await keysUnder(client, s.options.prefix)).toEqual([]);
+  });
+
+  it('a blob in format v2 (one digest per chunk) fails with a clear ChecksumError', async () => {
+    const s = store();
+    const bytes = randomBytes(CHUNK * 2);
+    const ref = await s.putBlob(bytes);
+    const key = `${s.options.prefix}:blob:${ref.id}`;
+    // What the previous version wrote: chunkSha256, no pieceSize, a root without the piece size.
+    await client.hdel(key, 'pieceSha256', 'pieceSize');
+    await client.hset(key, 'format', 'gridcast-blob-v2', 'chunkSha256', sha(bytes.subarray(0, CHUNK)) + sha(bytes.subarray(CHUNK)));
+    for (const read of [() => s.getBlob(ref), () => s.readChunks(ref).next(), () => s.manifest(ref.id)]) {
+      const e = await expectError<ChecksumError>(read(), 'Checksum');
+      expect(e.message).toMatch(/format gridcast-blob-v2 is not supported; re-publish/);
+      expect(e.blobId).toBe(ref.id);
+    }
+    expect(await s.release(ref.id)).toBe(0);
     expect(await keysUnder(client, s.options.prefix)).toEqual([]);
   });
 
@@ -252,6 +277,63 @@ describe('checksums and missing blobs', () => {
       { id: 'ok', size: -1, sha256: 'a'.repeat(64), chunks: 0 }, { id: 'ok', size: 1, sha256: 'xyz', chunks: 1 }]) {
       await expectError(s.getBlob(bad as BlobRef), 'InvalidBlobRef');
     }
+  });
+});
+
+describe('pieces (several digests per chunk)', () => {
+  const PIECE = 256 * 1024;
+
+  it('a 1 MiB blob with the default chunking is one chunk of four 256 KiB pieces', async () => {
+    const s = store({ chunkSize: undefined });
+    const bytes = randomBytes(MiB);
+    const ref = await s.putBlob(bytes);
+    expect(ref.chunks).toBe(1);
+    expect(ref.sha256).toBe(expectedRoot(bytes, MiB, PIECE));
+    expect(await s.manifest(ref.id)).toMatchObject({ chunkSize: MiB, pieceSize: PIECE, pieceSha256: expectedPieces(bytes, PIECE) });
+    expect(Buffer.compare(await s.getBlob(ref), bytes)).toBe(0);
+    // One byte of the last piece changed: chunk 0 named, and the piece within it.
+    await client.setrange(`${s.options.prefix}:blob:${ref.id}:0`, 3 * PIECE + 5, 'x');
+    const e = await expectError<ChecksumError>(s.getBlob(ref), 'Checksum');
+    expect(e.blobId).toBe(ref.id);
+    expect(e.chunk).toBe(0);
+    expect(e.message).toMatch(/SHA-256 mismatch in piece 3 of the chunk/);
+    await s.release(ref.id);
+  });
+
+  it.each([['getBlob', false], ['readChunks', true]])('%s verifies every piece of every chunk and names the chunk', async (_, stream) => {
+    const s = store({ chunkSize: 2 * PIECE, minChunkSize: 2 * PIECE });
+    const bytes = randomBytes(6 * PIECE + 17); // chunks of 2, 2, 2 pieces and one of 17 bytes
+    const ref = await s.putBlob(bytes);
+    expect(ref.chunks).toBe(4);
+    expect(ref.sha256).toBe(expectedRoot(bytes, 2 * PIECE, PIECE));
+    const m = (await s.manifest(ref.id))!;
+    expect(m.pieceSha256).toEqual(expectedPieces(bytes, PIECE));
+    expect(m.pieceSha256).toHaveLength(7);
+    const read = async () => {
+      if (!stream) return s.getBlob(ref);
+      const parts: Buffer[] = [];
+      for await (const c of s.readChunks(ref, 2)) parts.push(c);
+      return Buffer.concat(parts);
+    };
+    expect(Buffer.compare(await read(), bytes)).toBe(0);
+    // The second piece of chunk 2 corrupted: the first piece of that chunk is fine.
+    await client.setrange(`${s.options.prefix}:blob:${ref.id}:2`, PIECE + 1, 'x');
+    const e = await expectError<ChecksumError>(read(), 'Checksum');
+    expect(e.chunk).toBe(2);
+    expect(e.message).toMatch(/piece 1 of the chunk/);
+    await s.release(ref.id);
+  });
+
+  it('a store with other chunk settings reads a multi-piece blob through its manifest', async () => {
+    const s = store({ chunkSize: 4 * MiB, minChunkSize: 128 * 1024 });
+    const bytes = randomBytes(MiB + 1); // chunks of 192 KiB (size / 8 rounded to 64 KiB): 64 KiB pieces
+    const ref = await s.putBlob(bytes);
+    const m = (await s.manifest(ref.id))!;
+    expect([m.chunkSize, m.pieceSize]).toEqual([192 * 1024, 64 * 1024]);
+    expect(ref.sha256).toBe(expectedRoot(bytes, 192 * 1024, 64 * 1024));
+    const other = new BlobStore(client, { prefix: s.options.prefix, chunkSize: CHUNK, hashThreads: 1 });
+    expect(Buffer.compare(await other.getBlob(ref), bytes)).toBe(0);
+    await s.release(ref.id);
   });
 });
 
@@ -303,6 +385,43 @@ describe('byte budget', () => {
     expect(await keysUnder(client, s.options.prefix)).toEqual([]);
   });
 
+  it.each([['one chunk', 1], ['three chunks', 3]])('a put waiting for space (%s) holds no chunk in Redis and counts its bytes once', async (_, n) => {
+    const s = store({ budgetBytes: 4 * CHUNK, pollMinMs: 5, pollMaxMs: 20 });
+    const a = await s.putBlob(randomBytes(3.5 * CHUNK)); // leaves 512 bytes
+    const aKeys = await keysUnder(client, `${s.options.prefix}:blob:`);
+    const bBytes = randomBytes(n * CHUNK - 7);
+    let settled = false;
+    const b = s.putBlob(bBytes).finally(() => { settled = true; });
+    await sleep(100);
+    expect(settled).toBe(false);
+    expect(await keysUnder(client, `${s.options.prefix}:blob:`)).toEqual(aKeys); // no leaked chunk
+    expect(await s.usage()).toEqual({ bytes: 3.5 * CHUNK, blobs: 1 });
+    await s.release(a.id);
+    const refB = await b;
+    expect(await s.usage()).toEqual({ bytes: bBytes.length, blobs: 1 });
+    expect(await keysUnder(client, `${s.options.prefix}:blob:`)).toHaveLength(1 + n);
+    for (const k of await keysUnder(client, `${s.options.prefix}:blob:`)) expect(await client.pttl(k)).toBeGreaterThan(0);
+    expect(Buffer.compare(await s.getBlob(refB), bBytes)).toBe(0);
+    await s.release(refB.id);
+    expect(await keysUnder(client, s.options.prefix)).toEqual([]);
+  });
+
+  it('a source failing after waiting for space leaves nothing behind', async () => {
+    const s = store({ budgetBytes: 4 * CHUNK, pollMinMs: 5, pollMaxMs: 20 });
+    const a = await s.putBlob(randomBytes(3 * CHUNK));
+    const failing = s.putChunks(3 * CHUNK, (i, length) => {
+      if (i === 1) throw new Error('disk gone');
+      return randomBytes(length);
+    });
+    failing.catch(() => {});
+    await sleep(50);
+    await s.release(a.id);
+    await expect(failing).rejects.toThrow(/disk gone/);
+    await expectError(s.putChunks(5 * CHUNK, (_i, length) => randomBytes(length)), 'BudgetExceeded'); // can never fit
+    expect(await s.usage()).toEqual({ bytes: 0, blobs: 0 });
+    expect(await keysUnder(client, s.options.prefix)).toEqual([]);
+  });
+
   it('times out with BudgetTimeoutError when nothing is released, leaving nothing behind', async () => {
     const s = store({ budgetBytes: 3 * CHUNK, pollMinMs: 5, pollMaxMs: 20 });
     const a = await s.putBlob(randomBytes(2 * CHUNK));
@@ -344,7 +463,7 @@ describe('byte budget', () => {
 });
 
 describe('failing chunk sources', () => {
-  it.each([0, 5])('a source failing at chunk %i returns the reserved bytes and leaves no keys', async (bad) => {
+  it.each([0, 1, 5])('a source failing at chunk %i returns the reserved bytes and leaves no keys', async (bad) => {
     const s = store({ budgetBytes: 100 * CHUNK });
     const failing = s.putChunks(8 * CHUNK, (i, length) => {
       if (i === bad) throw new Error('disk gone');

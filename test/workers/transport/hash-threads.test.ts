@@ -33,11 +33,19 @@ afterAll(async () => {
 });
 
 describe('hash threads', () => {
-  it('digest each chunk as node:crypto does, through the staging ring and in batches', async () => {
-    const chunks = Array.from({ length: 21 }, (_, i) => randomBytes(i === 20 ? 77 : i === 5 ? 200_000 : CHUNK));
-    const expected = chunks.map((c) => createHash('sha256').update(c).digest('hex'));
+  it('digest each piece of each chunk as node:crypto does, through the staging ring and in batches', async () => {
+    const PIECE = 64 * 1024;
+    const chunks = Array.from({ length: 21 }, (_, i) => randomBytes(i === 20 ? 77 : i === 5 ? 200_000 : i === 9 ? 2 * PIECE : CHUNK));
+    // Chunk 5 is pieces of 64 KiB, 64 KiB, 64 KiB and 3392 bytes; chunk 9 exactly two pieces.
+    const pieceDigests = (c: Buffer) => {
+      let hex = '';
+      for (let off = 0; off < c.length; off += PIECE) hex += createHash('sha256').update(c.subarray(off, off + PIECE)).digest('hex');
+      return hex || createHash('sha256').update(c).digest('hex');
+    };
+    const expected = chunks.map(pieceDigests);
+    expect(expected[5]).toHaveLength(4 * 64);
     // All queued before any is awaited: slots are reused (3 < 21) and batches form.
-    for (const h of [mainThreadHasher(), threadedHasher(2, 200_000, 3), batchingHasher()]) {
+    for (const h of [mainThreadHasher(PIECE), threadedHasher(2, 200_000, PIECE, 3), batchingHasher(PIECE)]) {
       const pending = chunks.map((c) => h.add(c));
       h.flush(); // 21 = 5 batches of 4 and a tail
       expect((await Promise.all(pending)).map((d) => d.toString('hex'))).toEqual(expected);
@@ -49,7 +57,7 @@ describe('hash threads', () => {
       expect(Buffer.compare(Buffer.concat(copies), Buffer.concat(chunks))).toBe(0);
     }
     // Flushed first: every chunk hashed as it comes (what readChunks does).
-    const eager = batchingHasher();
+    const eager = batchingHasher(PIECE);
     eager.flush();
     for (const [i, c] of chunks.entries()) expect((await eager.add(c)).toString('hex')).toBe(expected[i]);
   });

@@ -73,6 +73,21 @@ export function setNativeThreads(n: number): number {
   return addonOrThrow().setThreads(n);
 }
 
+/** Default of {@link setNativeSerialBelow} (also env GRIDCAST_NATIVE_SERIAL_MACS). */
+export const NATIVE_SERIAL_BELOW_DEFAULT = 16e6;
+
+/**
+ * Layer calls with fewer than `macs` multiply-adds per time step run on the calling thread alone
+ * (default 16e6: the seed's tiny shape is faster on one core; see addon.cc). 0 = always use every
+ * thread. Results are the same bits either way. Returns the new value.
+ */
+export function setNativeSerialBelow(macs: number): number {
+  if (!Number.isFinite(macs) || macs < 0) {
+    throw new NativeKernelError(`serial threshold must be a finite number >= 0, got ${macs}`, { field: 'serialBelow' });
+  }
+  return addonOrThrow().setSerialBelow(macs);
+}
+
 /** Forces an instruction set: 'auto' | 'avx512' | 'avx2' | 'portable' (also env GRIDCAST_ISA). */
 export function setNativeIsa(name: string): string {
   try {

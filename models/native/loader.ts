@@ -37,6 +37,8 @@ export interface NativeAddon {
   setThreads(n: number): number;
   /** Forces an instruction set ('auto' | 'avx512' | 'avx2' | 'portable'); returns the one chosen. */
   setIsa(name: string): string;
+  /** Layer calls under `macs` multiply-adds per time step run on the calling thread; returns it. */
+  setSerialBelow(macs: number): number;
   /** dims = [B, T, Cin, H, W, hidden, kh, kw, hasBias]; returns the saved state when `keep`. */
   forward(
     dims: number[], x: Float32Array, kernel: Float32Array, bias: Float32Array | null, h0: Float32Array,

@@ -6,6 +6,7 @@
 #include <napi.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -134,6 +135,39 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, poolThreads());
 }
 
+// Layer calls with fewer multiply-adds per time step than this run on the calling thread alone.
+// Measured at the seed's shape (4,5,2,12,12,14,2: 4.6 and 8.1 M per step in its two layers),
+// bench:models, 1 vs 2 threads interleaved, 2026-11-27: training step 6.0-6.2 ms against
+// 6.6-6.9, forward 1.9-2.0 against 2.1 ms: at that size waking the second core, the per-region
+// hand-offs and moving h_t between the cores' caches cost more than the second core gives. The
+// next shape up (8,10,4,32,32,32,2: 340 M per step) is ~1.8x faster on two. Results do not
+// change: items run in order on one thread, as with GRIDCAST_THREADS=1 (kernels.inc).
+// GRIDCAST_NATIVE_SERIAL_MACS overrides it; 0 = always use the pool.
+double serialBelowMacs = [] {
+  const char* env = std::getenv("GRIDCAST_NATIVE_SERIAL_MACS");
+  if (env != nullptr) {
+    char* end = nullptr;
+    double v = std::strtod(env, &end);
+    if (end != env && *end == '\0' && v >= 0) return v;
+  }
+  return 16e6;
+}();
+
+bool smallLayer(const Dims& d) {
+  const double macs = static_cast<double>(d.B) * d.H * d.W * d.kh * d.kw * (d.Cin + d.hid) * 4.0 * d.hid;
+  return macs < serialBelowMacs;
+}
+
+// setSerialBelow(macs) -> macs: layer calls under `macs` multiply-adds per step run single-threaded.
+Napi::Value SetSerialBelow(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "macs must be a number");
+  const double v = info[0].As<Napi::Number>().DoubleValue();
+  if (!(v >= 0) || !std::isfinite(v)) throw Napi::RangeError::New(env, "macs must be a finite number >= 0, got " + info[0].ToString().Utf8Value());
+  serialBelowMacs = v;
+  return Napi::Number::New(env, serialBelowMacs);
+}
+
 Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsString()) throw Napi::TypeError::New(env, "isa must be a string");
@@ -164,6 +198,7 @@ Napi::Value Forward(const Napi::CallbackInfo& info) {
   Saved* s = new Saved();
   try {
     s->k = current();
+    SerialScope serial(smallLayer(d));
     s->k->forward(d, x, w, b, h0, c0, out, hT, cT, keep, *s);
   } catch (const std::bad_alloc&) {
     delete s;
@@ -205,6 +240,7 @@ Napi::Value Backward(const Napi::CallbackInfo& info) {
   float* dh0 = const_cast<float*>(floats(info, 8, "dh0", st));
   float* dc0 = const_cast<float*>(floats(info, 9, "dc0", st));
   try {
+    SerialScope serial(smallLayer(d));
     h->s->k->backward(*h->s, w, dOut, dhT, dcT, dx, dw, db, dh0, dc0);
   } catch (const std::bad_alloc&) {
     freeHandle(env, h);
@@ -369,6 +405,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa));
+  exports.Set("setSerialBelow", Napi::Function::New(env, SetSerialBelow));
   exports.Set("forward", Napi::Function::New(env, Forward));
   exports.Set("backward", Napi::Function::New(env, Backward));
   exports.Set("release", Napi::Function::New(env, Release));

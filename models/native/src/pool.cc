@@ -27,6 +27,8 @@ inline void cpuRelax() {
 #endif
 }
 
+thread_local int serialDepth = 0;  // > 0 inside a SerialScope on this thread
+
 struct Job {
   const std::function<void(int)>* fn = nullptr;
   int n = 0;
@@ -107,7 +109,7 @@ struct Pool {
 
   void run(int count, const std::function<void(int)>& f, bool each) {
     if (count <= 0) return;
-    if (workers.empty() || (!each && count == 1)) {
+    if (workers.empty() || (!each && (count == 1 || serialDepth > 0))) {
       for (int i = 0; i < count; ++i) f(i);
       return;
     }
@@ -160,5 +162,13 @@ int poolThreads() { return static_cast<int>(pool().workers.size()) + 1; }
 void parallelFor(int n, const std::function<void(int)>& fn) { pool().run(n, fn, false); }
 
 void parallelEachThread(const std::function<void(int)>& fn) { pool().run(poolThreads(), fn, true); }
+
+SerialScope::SerialScope(bool on) : on_(on) {
+  if (on_) ++serialDepth;
+}
+
+SerialScope::~SerialScope() {
+  if (on_) --serialDepth;
+}
 
 }  // namespace gridcast

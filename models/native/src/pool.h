@@ -17,4 +17,20 @@ void parallelFor(int n, const std::function<void(int)>& fn);
 /** Runs fn(threadIndex) once on each of the pool's threads at the same time. */
 void parallelEachThread(const std::function<void(int)>& fn);
 
+/**
+ * While one is alive with `on`, parallelFor on this thread runs its items inline, in order (as
+ * with one thread: the same bits, see kernels.inc). For layer calls too small to be worth waking
+ * and synchronising the other cores (addon.cc decides).
+ */
+class SerialScope {
+ public:
+  explicit SerialScope(bool on);
+  ~SerialScope();
+  SerialScope(const SerialScope&) = delete;
+  SerialScope& operator=(const SerialScope&) = delete;
+
+ private:
+  bool on_;
+};
+
 }  // namespace gridcast

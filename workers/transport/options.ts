@@ -12,18 +12,19 @@ export interface BlobStoreOptions {
   prefix?: string;
   /**
    * Bytes per chunk key (the largest chunk). Default 4 MiB. Between 1 KiB and 512 MiB (Redis'
-   * largest string). Blobs smaller than 8 chunks are cut finer, see `minChunkSize`.
+   * largest string). Blobs smaller than 16 chunks are cut finer, see `minChunkSize`.
    */
   chunkSize?: number;
   /**
-   * Smallest chunk a blob of under 8 × `chunkSize` bytes is cut into: such a blob gets chunks of
-   * about size / 8 (a multiple of 64 KiB), at least this and at most `chunkSize`, so chunks are
+   * Smallest chunk a blob of under 16 × `chunkSize` bytes is cut into: such a blob gets chunks of
+   * about size / 16 (a multiple of 64 KiB), at least this and at most `chunkSize`, so chunks are
    * hashed (four at a time) while later ones are still on the wire instead of all at the end.
-   * Default 1 MiB: with 4 MiB chunks a 16 MB blob goes as 8 × 2 MiB (bench:transport: ~80-92% of
-   * raw against ~73-76% as 4 × 4 MiB); a 1 MB blob stays one chunk, because cut into 256 or
-   * 512 KiB chunks the per-command and per-batch costs outweighed the overlap (35-36% of raw
-   * against 42% in the same run). The manifest records the chunk size used, so readers need not
-   * know this setting. Set it to `chunkSize` to always use `chunkSize`.
+   * Default 1 MiB: with 4 MiB chunks a 16 MB blob goes as 16 × 1 MiB (bench:transport, quiet
+   * machine, five interleaved pairs: 539-576 MB/s put+get against 480-528 as 8 × 2 MiB, ~73-76%
+   * of raw as 4 × 4 MiB); a 1 MB blob stays one chunk, because cut into 256 or 512 KiB chunks the
+   * per-command and per-batch costs outweighed the overlap (35-36% of raw against 42% in the same
+   * run). The manifest records the chunk size used, so readers need not know this setting. Set
+   * it to `chunkSize` to always use `chunkSize`.
    */
   minChunkSize?: number;
   /** Lifetime of a blob that nobody releases (safety net), in seconds. Default 86 400 (one day). */
@@ -109,7 +110,7 @@ export function resolveBlobStoreOptions(options: BlobStoreOptions = {}): Resolve
 }
 
 /** Chunks a blob is cut into at least, when they can be `minChunkSize` or larger. */
-const MIN_CHUNKS = 8;
+const MIN_CHUNKS = 16;
 const CHUNK_ALIGN = 64 * 1024;
 
 /** The chunk size of a blob of `size` bytes (see `minChunkSize`). */

@@ -62,16 +62,16 @@ describe('round trip', () => {
 
   it('with the default 4 MiB chunks, from a Float32Array view: a smaller blob is cut finer', async () => {
     const s = store({ chunkSize: undefined });
-    const floats = new Float32Array(10 * MiB / 4 + 3).map((_, i) => Math.sin(i));
+    const floats = new Float32Array((21 * MiB - 1024) / 4 + 1).map((_, i) => Math.sin(i));
     const view = new Uint8Array(floats.buffer, 4, floats.byteLength - 4); // an offset view, not the whole buffer
     const ref = await s.putBlob(view);
-    // size / 8 (10 MiB + 8 bytes) rounded up to a multiple of 64 KiB: 1344 KiB, 8 chunks.
+    // size / 16 (21 MiB - 1 KiB) rounded up to a multiple of 64 KiB: 1344 KiB, 16 chunks.
     expect(s.chunkSizeFor(view.length)).toBe(1344 * 1024);
-    expect(ref.chunks).toBe(8);
+    expect(ref.chunks).toBe(16);
     expect(ref.sha256).toBe(expectedRoot(view, 1344 * 1024));
     // 1344 KiB is 21 × 64 KiB (not a multiple of 256 or 128 KiB): 64 KiB pieces.
     expect(ref.sha256).toBe(expectedRoot(view, 1344 * 1024, 64 * 1024));
-    expect(await s.manifest(ref.id)).toMatchObject({ chunkSize: 1344 * 1024, pieceSize: 64 * 1024, chunks: 8, format: 'gridcast-blob-v3' });
+    expect(await s.manifest(ref.id)).toMatchObject({ chunkSize: 1344 * 1024, pieceSize: 64 * 1024, chunks: 16, format: 'gridcast-blob-v3' });
     expect(Buffer.compare(await s.getBlob(ref), view)).toBe(0);
     await s.release(ref.id);
   });
@@ -79,11 +79,13 @@ describe('round trip', () => {
   it('chooses chunk sizes between minChunkSize and chunkSize, and readers follow the manifest', async () => {
     const s = store({ chunkSize: 4 * MiB, minChunkSize: 256 * 1024 });
     expect(store({ chunkSize: 4 * MiB }).chunkSizeFor(MiB)).toBe(MiB); // default minChunkSize: 1 MiB
-    expect(store({ chunkSize: 4 * MiB }).chunkSizeFor(16 * MiB)).toBe(2 * MiB);
+    expect(store({ chunkSize: 4 * MiB }).chunkSizeFor(16 * MiB)).toBe(MiB);
+    expect(store({ chunkSize: 4 * MiB }).chunkSizeFor(32 * MiB)).toBe(2 * MiB);
     expect(s.chunkSizeFor(0)).toBe(256 * 1024);
     expect(s.chunkSizeFor(MiB)).toBe(256 * 1024);
-    expect(s.chunkSizeFor(16 * MiB)).toBe(2 * MiB);
+    expect(s.chunkSizeFor(16 * MiB)).toBe(MiB);
     expect(s.chunkSizeFor(64 * MiB)).toBe(4 * MiB);
+    expect(s.chunkSizeFor(128 * MiB)).toBe(4 * MiB);
     expect(store({ chunkSize: 4 * MiB, minChunkSize: 4 * MiB }).chunkSizeFor(MiB)).toBe(4 * MiB);
     expect(store({ chunkSize: 2048 }).chunkSizeFor(MiB)).toBe(2048); // never above chunkSize
     expect(() => store({ minChunkSize: 10 })).toThrow(/minChunkSize/);
@@ -326,7 +328,7 @@ describe('pieces (several digests per chunk)', () => {
 
   it('a store with other chunk settings reads a multi-piece blob through its manifest', async () => {
     const s = store({ chunkSize: 4 * MiB, minChunkSize: 128 * 1024 });
-    const bytes = randomBytes(MiB + 1); // chunks of 192 KiB (size / 8 rounded to 64 KiB): 64 KiB pieces
+    const bytes = randomBytes(3 * MiB - 1); // chunks of 192 KiB (size / 16 rounded to 64 KiB): 64 KiB pieces
     const ref = await s.putBlob(bytes);
     const m = (await s.manifest(ref.id))!;
     expect([m.chunkSize, m.pieceSize]).toEqual([192 * 1024, 64 * 1024]);

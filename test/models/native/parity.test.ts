@@ -16,7 +16,7 @@ const cases: Array<[string, Case]> = [
   ['hidden 17 (two lane blocks), single input channel', { B: 1, T: 4, Cin: 1, H: 3, W: 11, hid: 17, kh: 3, kw: 3, bias: true }],
   ['kernel larger than the grid', { B: 2, T: 2, Cin: 2, H: 2, W: 3, hid: 4, kh: 5, kw: 5, bias: true }],
   ['many channels (several column tiles in the input gradient)', { B: 1, T: 2, Cin: 40, H: 4, W: 5, hid: 33, kh: 3, kw: 3, bias: true }],
-  ['90 channels (4- and 1-vector column tiles and a 10-channel tail)', { B: 1, T: 2, Cin: 50, H: 3, W: 4, hid: 40, kh: 3, kw: 3, bias: true }],
+  ['90 channels (4- and 2-vector column tiles, the last zero-padded: a 10-channel remainder; AVX2: a 2-channel tail)', { B: 1, T: 2, Cin: 50, H: 3, W: 4, hid: 40, kh: 3, kw: 3, bias: true }],
   ['50 channels (a 3-vector column tile and a 2-channel tail)', { B: 2, T: 2, Cin: 20, H: 3, W: 7, hid: 30, kh: 3, kw: 3, bias: true }],
   ['hidden 32, 7x6 grid', { B: 3, T: 2, Cin: 6, H: 7, W: 6, hid: 32, kh: 3, kw: 3, bias: false }],
 ];

@@ -22,13 +22,12 @@ import { constants as bufferConstants } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { sha256Many } from '../../datasets/native/codecs.js';
 import { BlobNotFoundError, ChecksumError, TransportError } from '../errors.js';
-import { BLOB_FORMAT, blobRoot, checkChunk, pieceSizeFor, piecesOf } from './blob-digest.js';
+import { BLOB_FORMAT, blobRoot, checkChunk, pieceSizeFor } from './blob-digest.js';
 import { assertBlobRef, type BlobRef } from './blob-ref.js';
 import { reserveBudget } from './budget.js';
 import { chunkSizeFor, MiB, resolveBlobStoreOptions, resolvePutOptions, type BlobStoreOptions, type PutBlobOptions, type ResolvedBlobStoreOptions } from './options.js';
-import { batchingHasher, LANES, threadedHasher, type ChunkHasher } from './chunk-hasher.js';
+import { batchingHasher, LANES, mainThreadHasher, threadedHasher, type ChunkHasher } from './chunk-hasher.js';
 import { setChunk } from './chunk-write.js';
 import { blobKeys, SCRIPTS } from './scripts.js';
 
@@ -88,13 +87,14 @@ const EARLY_CHUNKS = 8;
  * against 586-590 (more replies in flight only pile up in memory; the socket is busy either way).
  */
 const GET_WINDOW = 8;
+/** A blob of one chunk up to this size is hashed on the calling thread (put and get; see there). */
+const SYNC_HASH_MAX = MiB;
 
 /** Stores and fetches checksummed, reference-counted binary blobs in Redis. */
 export class BlobStore {
   /** Options after defaults. */
   readonly options: ResolvedBlobStoreOptions;
   /** A single-chunk blob up to this size is verified on the calling thread (≤ ~0.5 ms of hashing). */
-  private syncHashMax = MiB;
   private readonly keys: ReturnType<typeof blobKeys>;
 
   /**
@@ -133,7 +133,7 @@ export class BlobStore {
     // pool round trip would only add a thread wake-up to a hash that the short write could not
     // hide anyway.
     const pieceSize = pieceSizeFor(chunkSize);
-    const hasher = chunks === 1 && size <= this.syncHashMax ? syncHasher(pieceSize) : this.hasher(chunkSize, pieceSize);
+    const hasher = chunks === 1 && size <= SYNC_HASH_MAX ? mainThreadHasher(pieceSize) : this.hasher(chunkSize, pieceSize);
     const digests: Promise<Buffer>[] = [];
     const chunksRead: Buffer[] = [];
     // Chunks are read and handed to the hasher up to LANES ahead of the writes: the hasher
@@ -233,19 +233,16 @@ export class BlobStore {
     const chunk = async (i: number): Promise<Buffer> => {
       const data = await replies[i];
       delete replies[i]; // let the reply be collected once copied
-      if (data === null) throw new BlobNotFoundError('chunk missing (expired or released while reading)', { blobId: ref.id, chunk: i });
-      const length = Math.min(m.chunkSize, m.size - i * m.chunkSize);
-      if (data.length !== length) {
-        throw new ChecksumError(`chunk has ${data.length} bytes`, { blobId: ref.id, chunk: i, expected: `${length} bytes` });
-      }
-      return data;
+      return checkedReply(ref.id, m, i, data);
     };
     if (m.chunks === 1 && !threads) {
       // One chunk: the reply is the blob, no copy. Nothing is left to overlap the hash with, so
       // a small one is hashed right here (its pieces interleaved): a hop to the libuv pool adds a
       // thread wake-up, which on our loaded 2-core machine often cost more than the hash.
       const data = await chunk(0);
-      const digest = data.length <= this.syncHashMax ? sha256Many(piecesOf(data, m.pieceSize)) : (hasher.flush(), await hasher.add(data));
+      const small = data.length <= SYNC_HASH_MAX;
+      if (!small) hasher.flush();
+      const digest = await (small ? mainThreadHasher(m.pieceSize) : hasher).add(data);
       checkChunk(ref.id, 0, digest, expected(0));
       return data;
     }
@@ -307,12 +304,7 @@ export class BlobStore {
     };
     for (let i = 0; i < m.chunks; i++) {
       while (next < m.chunks && pending.length < window) request();
-      const data = await pending.shift()!;
-      if (data === null) throw new BlobNotFoundError('chunk missing (expired or released while reading)', { blobId: ref.id, chunk: i });
-      const length = Math.min(m.chunkSize, m.size - i * m.chunkSize);
-      if (data.length !== length) {
-        throw new ChecksumError(`chunk has ${data.length} bytes`, { blobId: ref.id, chunk: i, expected: `${length} bytes` });
-      }
+      const data = checkedReply(ref.id, m, i, await pending.shift()!);
       const check = hasher.add(data).then((d) => { checkChunk(ref.id, i, d, expected(i)); return data; });
       check.catch(() => {}); // awaited in order by verified()
       hashed.push(check);
@@ -424,9 +416,13 @@ export class BlobStore {
   }
 }
 
-/** Hashes each chunk on the calling thread, at once (its pieces interleaved, multi-buffer). */
-function syncHasher(pieceSize: number): ChunkHasher {
-  return { add: async (chunk, copyTo) => { copyTo?.set(chunk); return sha256Many(piecesOf(chunk, pieceSize)); }, flush: () => {} };
+
+/** Chunk i's reply, when it is there and as long as the manifest says; else the named error. */
+function checkedReply(blobId: string, m: BlobManifest, i: number, data: Buffer | null): Buffer {
+  if (data === null) throw new BlobNotFoundError('chunk missing (expired or released while reading)', { blobId, chunk: i });
+  const length = Math.min(m.chunkSize, m.size - i * m.chunkSize);
+  if (data.length !== length) throw new ChecksumError(`chunk has ${data.length} bytes`, { blobId, chunk: i, expected: `${length} bytes` });
+  return data;
 }
 
 /** The piece digests (hex, concatenated) that chunk i of a checked manifest must hash to. */

@@ -8,11 +8,11 @@
  *   1.6-1.9× the bytes per CPU second of one stream, while the next chunks are on the wire; on get
  *   it also copies each chunk into the result in the same pass (`copyTo`).
  * - `threadedHasher` (`hashThreads > 0`): one piece per message on worker threads.
- * - `mainThreadHasher`: node:crypto on the calling thread (no addon).
+ * - `mainThreadHasher`: on the calling thread (without the addon: node:crypto; the store also uses
+ *   it for a blob of one small chunk).
  * The digests are the same either way.
  */
-import { createHash } from 'node:crypto';
-import { nativeCodecsStatus, sha256ManyAsync } from '../../datasets/native/codecs.js';
+import { nativeCodecsStatus, sha256Many, sha256ManyAsync } from '../../datasets/native/codecs.js';
 import { piecesOf } from './blob-digest.js';
 import { hashPool } from './hash-pool.js';
 
@@ -38,12 +38,15 @@ export function nativeHashing(): boolean {
   return nativeCodecsStatus().sha256.startsWith('native');
 }
 
-/** node:crypto on the calling thread. */
+/**
+ * On the calling thread: `sha256Many` (the pieces interleaved with the codec addon, node:crypto
+ * without it).
+ */
 export function mainThreadHasher(pieceSize: number): ChunkHasher {
   return {
     add: async (chunk, copyTo) => {
       copyTo?.set(chunk);
-      return Buffer.concat(piecesOf(chunk, pieceSize).map((p) => createHash('sha256').update(p).digest()));
+      return sha256Many(piecesOf(chunk, pieceSize));
     },
     flush: () => {},
   };

@@ -13,6 +13,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { NativeAdamOptimizer, nativeAdamSupported } from './native/adam-native.js';
 
+export { adamBetaPower } from './native/adam-native.js';
+
 /** Adam with TF.js's defaults (β1 0.9, β2 0.999, ε = the backend's epsilon): native when supported. */
 export function createAdamOptimizer(learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon?: number): tf.Optimizer & { learningRate: number } {
   if (nativeAdamSupported()) return new NativeAdamOptimizer(learningRate, beta1, beta2, epsilon ?? null);

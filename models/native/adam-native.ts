@@ -39,7 +39,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { NativeKernelError } from './errors.js';
-import { heapBackend, type HeapBackend } from './heap.js';
+import { heapBackend, tensorFromInfo, type HeapBackend } from './heap.js';
 import { loadNativeAddon } from './loader.js';
 
 /** The addon function this file uses (src/addon.cc). */
@@ -70,7 +70,11 @@ function enabledByEnv(): boolean {
  * GRIDCAST_NATIVE_ADAM is not 0/off/false, and the active backend is cpu or wasm.
  */
 export function nativeAdamSupported(): boolean {
-  if (!enabledByEnv()) return false;
+  return enabledByEnv() && fusedBackend();
+}
+
+/** The active backend is cpu or wasm and the addon has adamUpdate. */
+function fusedBackend(): boolean {
   const b = tf.getBackend();
   return (b === 'cpu' || b === 'wasm') && adamAddon() !== null;
 }
@@ -165,8 +169,7 @@ export class NativeAdamOptimizer extends tf.Optimizer {
     });
     // A variable listed twice is updated twice, one after the other, as TF.js does (the fused call
     // updates all at once, so it takes the ops path then; so do other dtypes and shape mismatches).
-    const backend = tf.getBackend();
-    const fused = this.fusedAllowed && (backend === 'cpu' || backend === 'wasm') && adamAddon() !== null && new Set(entries.map((e) => e.value)).size === entries.length && entries.every((e) =>
+    const fused = this.fusedAllowed && fusedBackend() && new Set(entries.map((e) => e.value)).size === entries.length && entries.every((e) =>
       e.value.dtype === 'float32' && e.grad.dtype === 'float32' && tf.util.arraysEqual(e.grad.shape, e.value.shape) &&
       tf.util.arraysEqual(e.m.shape, e.value.shape) && tf.util.arraysEqual(e.v.shape, e.value.shape));
     if (fused) this.applyNative(entries);
@@ -212,9 +215,8 @@ export class NativeAdamOptimizer extends tf.Optimizer {
       const v = entries.map((e) => hb.typedArrayFromHeap(e.v));
       const g = entries.map((e, i) => grads[i] ?? hb.typedArrayFromHeap(e.grad));
       addon.adamUpdate(hyper, w, g, m, v, wOut.map((info) => hb.typedArrayFromHeap(info)), m, v);
-      const eng = tf.engine() as unknown as { makeTensorFromTensorInfo(i: tf.TensorInfo): tf.Tensor };
       entries.forEach((e, i) => {
-        const t = eng.makeTensorFromTensorInfo(wOut[i]!);
+        const t = tensorFromInfo(wOut[i]!);
         e.value.assign(t);
         t.dispose();
       });
@@ -309,7 +311,7 @@ function privatize(hb: HeapBackend, t: tf.Variable): void {
   if (hb.refCount(t.dataId) === 1) return;
   const info = hb.makeOutput([...t.shape], 'float32');
   hb.typedArrayFromHeap(info).set(hb.typedArrayFromHeap(t));
-  const copy = (tf.engine() as unknown as { makeTensorFromTensorInfo(i: tf.TensorInfo): tf.Tensor }).makeTensorFromTensorInfo(info);
+  const copy = tensorFromInfo(info);
   t.assign(copy);
   copy.dispose();
 }

@@ -24,3 +24,8 @@ export function heapBackend(tensors: readonly tf.Tensor[] = []): HeapBackend | n
   const hb = b as HeapBackend;
   return tensors.every((t) => t.dtype === 'float32' && hb.dataIdMap.has(t.dataId)) ? hb : null;
 }
+
+/** A tensor owning the backend buffer `info` (e.g. one from makeOutput): the engine's own wrapper. */
+export function tensorFromInfo(info: tf.TensorInfo): tf.Tensor {
+  return (tf.engine() as unknown as { makeTensorFromTensorInfo(i: tf.TensorInfo): tf.Tensor }).makeTensorFromTensorInfo(info);
+}

@@ -5,6 +5,7 @@
  * the names carry a zero-padded index that restores the order.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { adamBetaPower } from '../../models/optimizers.js';
 import type { NamedArrays } from '../checkpoint/checkpoint.js';
 
 /** Copies the optimizer's weights out of the backend. */
@@ -41,14 +42,8 @@ export async function restoreOptimizerState(opt: tf.Optimizer, state: NamedArray
 function restoreAdamBetaPowers(opt: tf.Optimizer, iterations: number): void {
   const adam = opt as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable; beta1?: number; beta2?: number };
   if (!(adam.accBeta1 instanceof tf.Variable) || !(adam.accBeta2 instanceof tf.Variable) || typeof adam.beta1 !== 'number' || typeof adam.beta2 !== 'number') return;
-  const [b1, b2] = [Math.fround(adam.beta1), Math.fround(adam.beta2)];
-  let [p1, p2] = [b1, b2];
-  for (let i = 0; i < iterations; i++) {
-    p1 = Math.fround(p1 * b1);
-    p2 = Math.fround(p2 * b2);
-  }
   tf.tidy(() => {
-    adam.accBeta1!.assign(tf.scalar(p1));
-    adam.accBeta2!.assign(tf.scalar(p2));
+    adam.accBeta1!.assign(tf.scalar(adamBetaPower(adam.beta1!, iterations)));
+    adam.accBeta2!.assign(tf.scalar(adamBetaPower(adam.beta2!, iterations)));
   });
 }

@@ -36,12 +36,17 @@ export interface CodecsAddon {
   sha256Async(data: Uint8Array): Promise<string>;
   /**
    * The SHA-256 of each message, 32 raw bytes each, concatenated in order; up to `lanes` (1..4,
-   * default 4) messages hashed interleaved (multi-buffer). With `dests` (one per message, same
+   * default `sha256Lanes()`) messages hashed interleaved (multi-buffer). With `dests` (one per message, same
    * length, or null), each message is also copied there in the same pass. The async form runs on
    * the libuv pool.
    */
   sha256Many(messages: Uint8Array[], lanes?: number, dests?: (Uint8Array | null)[]): Buffer;
   sha256ManyAsync(messages: Uint8Array[], lanes?: number, dests?: (Uint8Array | null)[]): Promise<Buffer>;
+  /**
+   * The interleave width `sha256Many` uses by default: the fastest of 1..4 on this CPU for the
+   * active implementation, timed once on first use (~2 ms), or GRIDCAST_SHA256_LANES.
+   */
+  sha256Lanes(): number;
   /** 'auto' | 'sha-ni' | 'portable'; returns the one now active (tests compare both). */
   setSha256Impl(name: string): string;
   Sha256: new () => NativeSha256;

@@ -11,8 +11,10 @@
  *   2-core machines where redis-server and the main thread (socket copies, reply parsing) need
  *   the CPU too. With node:crypto on the main thread that held `npm run bench:transport` at
  *   40–55% of raw Redis. The addon hashes with the SHA extensions on the libuv pool, several
- *   independent messages interleaved (`sha256Many`: 4 lanes, 1.6–1.9× the bytes per second of
- *   one stream here, since one stream's rounds are a dependency chain that leaves SHA-NI idle).
+ *   independent messages interleaved (`sha256Many`, 1.8–1.9× the bytes per second of one stream,
+ *   since one stream's rounds are a dependency chain that leaves SHA-NI idle; how many lanes is
+ *   best depends on the CPU — 4 on the Xeon of our earlier machines, 2 on a Zen 4 EPYC — so the
+ *   addon times 1..4 once and uses the fastest: `sha256Lanes()`).
  *   `sha256Hasher().updateAndDigest` (a chunk's digest and a running digest in one pass) served
  *   the former flat whole-blob checksum and stays for callers that need a running digest.
  *
@@ -115,12 +117,21 @@ export async function sha256HexAsync(data: Uint8Array): Promise<string> {
 }
 
 /**
+ * How many messages `sha256Many` interleaves by default (the fastest width on this CPU, timed once
+ * by the addon on first use); 1 without the addon.
+ */
+export function sha256Lanes(): number {
+  const addon = codecs().sha;
+  return addon ? addon.sha256Lanes() : 1;
+}
+
+/**
  * The SHA-256 of each message, as 32 raw bytes each concatenated in order (`out.subarray(32 * i,
  * 32 * i + 32)` is message i's). Natively several messages are hashed interleaved (multi-buffer,
- * `lanes` 1..4, default 4): one message's SHA-NI rounds are one long dependency chain that leaves
- * the unit mostly idle, independent messages fill it — 1.6-1.9× the bytes per second of one
- * stream on our Xeon. With `dests` (one per message, as long as it, or null) each message is also
- * copied there in the same pass: the stores fit in the issue slots the rounds leave idle, so the
+ * `lanes` 1..4, default `sha256Lanes()`): one message's SHA-NI rounds are one long dependency
+ * chain that leaves the unit mostly idle, independent messages fill it — 1.8-1.9× the bytes per
+ * second of one stream, at the width that suits the CPU. With `dests` (one per message, as long
+ * as it, or null) each message is also copied there in the same pass: the stores fit in the issue slots the rounds leave idle, so the
  * copy costs next to nothing (the transport's get copies its chunks into the result this way).
  * On the calling thread; see `sha256ManyAsync` for the libuv pool.
  */

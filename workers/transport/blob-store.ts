@@ -27,7 +27,7 @@ import { BLOB_FORMAT, blobRoot, checkChunk, pieceSizeFor } from './blob-digest.j
 import { assertBlobRef, type BlobRef } from './blob-ref.js';
 import { reserveBudget } from './budget.js';
 import { chunkSizeFor, MiB, resolveBlobStoreOptions, resolvePutOptions, type BlobStoreOptions, type PutBlobOptions, type ResolvedBlobStoreOptions } from './options.js';
-import { batchingHasher, LANES, mainThreadHasher, threadedHasher, type ChunkHasher } from './chunk-hasher.js';
+import { BATCH, batchingHasher, mainThreadHasher, threadedHasher, type ChunkHasher } from './chunk-hasher.js';
 import { setChunk } from './chunk-write.js';
 import { blobKeys, SCRIPTS } from './scripts.js';
 
@@ -136,8 +136,8 @@ export class BlobStore {
     const hasher = chunks === 1 && size <= SYNC_HASH_MAX ? mainThreadHasher(pieceSize) : this.hasher(chunkSize, pieceSize);
     const digests: Promise<Buffer>[] = [];
     const chunksRead: Buffer[] = [];
-    // Chunks are read and handed to the hasher up to LANES ahead of the writes: the hasher
-    // hashes LANES at a time (multi-buffer), so the batch of chunks i..i+3 is hashed on the
+    // Chunks are read and handed to the hasher up to BATCH ahead of the writes: the hasher
+    // hashes BATCH at a time (multi-buffer), so the batch of chunks i..i+3 is hashed on the
     // libuv pool while this thread hands them to the socket.
     const readAhead = async (upTo: number): Promise<void> => {
       while (digests.length < Math.min(chunks, upTo)) {
@@ -162,11 +162,11 @@ export class BlobStore {
       // Hashing starts once the budget is reserved, not during that round trip: on our loaded
       // 2-core machine a hash thread running then delayed the Lua script's reply by as long as
       // the hash took (1 MB put: reserve 0.70 ms instead of 0.15).
-      await readAhead(LANES);
+      await readAhead(BATCH);
       const inFlight: Promise<unknown>[] = [];
       if (chunks === 0) hasher.flush();
       for (let i = 0; i < chunks; i++) {
-        await readAhead(i + LANES);
+        await readAhead(i + BATCH);
         const chunk = chunksRead[i];
         delete chunksRead[i];
         const sent = setChunk(this.client, this.keys.chunk(id, i), chunk, expiresAt);

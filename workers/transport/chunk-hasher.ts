@@ -4,8 +4,9 @@
  * small interface.
  *
  * - `batchingHasher` (default, codec addon present): the pieces of four chunks at a time are hashed
- *   on the libuv pool, interleaved four at a time (multi-buffer SHA-NI, `sha256ManyAsync`),
- *   1.6-1.9× the bytes per CPU second of one stream, while the next chunks are on the wire; on get
+ *   on the libuv pool, several interleaved (multi-buffer SHA-NI, `sha256ManyAsync` at the width
+ *   the addon found fastest on this CPU), 1.4-1.9× the bytes per CPU second of one stream, while
+ *   the next chunks are on the wire; on get
  *   it also copies each chunk into the result in the same pass (`copyTo`).
  * - `threadedHasher` (`hashThreads > 0`): one piece per message on worker threads.
  * - `mainThreadHasher`: on the calling thread (without the addon: node:crypto; the store also uses
@@ -52,13 +53,16 @@ export function mainThreadHasher(pieceSize: number): ChunkHasher {
   };
 }
 
-/** Pieces one native call hashes interleaved (sha256Many's lanes); also chunks per batch. */
-export const LANES = 4;
+/**
+ * Chunks per batch (one native call); their pieces are interleaved at the addon's width
+ * (`sha256Lanes()`, 2-4).
+ */
+export const BATCH = 4;
 
 /**
- * Hash natively on the libuv pool in batches of LANES chunks (multi-buffer SHA-NI: 1.6-1.9× the
- * bytes per CPU second of one chunk at a time on our Xeon, and CPU is what the 2-core machine
- * lacks — redis-server and the socket copies need it too). Chunks wait until LANES of them are
+ * Hash natively on the libuv pool in batches of BATCH chunks (multi-buffer SHA-NI: 1.4-1.9× the
+ * bytes per CPU second of one chunk at a time, and CPU is what the 2-core machine
+ * lacks — redis-server and the socket copies need it too). Chunks wait until BATCH of them are
  * queued, so a batch hashes while the next chunks are written or received; one batch at a time
  * while chunks still come (the other core is redis-server's). `flush` (after the last chunk)
  * hashes the rest at once, split over two pool threads when there are two chunks or more: the
@@ -74,7 +78,7 @@ export function batchingHasher(pieceSize: number): ChunkHasher {
     running++;
     const pieces = batch.map((q) => piecesOf(q.chunk, pieceSize));
     const dests = batch.some((q) => q.copyTo) ? batch.flatMap((q, i) => q.copyTo ? piecesOf(q.copyTo, pieceSize) : pieces[i].map(() => null)) : undefined;
-    sha256ManyAsync(pieces.flat(), LANES, dests).then(
+    sha256ManyAsync(pieces.flat(), undefined, dests).then(
       (out) => {
         let at = 0;
         batch.forEach((q, i) => { q.resolve(out.subarray(at, at + 32 * pieces[i].length)); at += 32 * pieces[i].length; });
@@ -96,7 +100,7 @@ export function batchingHasher(pieceSize: number): ChunkHasher {
       hash(rest.slice(half));
       return;
     }
-    while (running === 0 && queue.length >= LANES) hash(queue.splice(0, LANES));
+    while (running === 0 && queue.length >= BATCH) hash(queue.splice(0, BATCH));
   };
   return {
     add: (chunk, copyTo) => new Promise<Buffer>((resolve, reject) => {

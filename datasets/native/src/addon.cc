@@ -159,7 +159,8 @@ Napi::Value Sha256Async(const Napi::CallbackInfo& info) {
 struct Messages {
   std::vector<const uint8_t*> data;
   std::vector<size_t> lens;
-  int lanes = kMaxLanes;
+  /** 0 = the calibrated best (sha256Lanes). */
+  int lanes = 0;
   /** Where each message is copied to (argument 3), or empty for none. */
   std::vector<uint8_t*> dests;
 };
@@ -342,6 +343,8 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   return o;
 }
 
+Napi::Value Sha256LanesFn(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), sha256Lanes()); }
+
 Napi::Value SetSha256Impl(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsString()) throw Napi::TypeError::New(env, "implementation must be a string");
@@ -360,6 +363,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sha256Async", Napi::Function::New<Sha256Async>(env, "sha256Async"));
   exports.Set("sha256Many", Napi::Function::New<Sha256ManySync>(env, "sha256Many"));
   exports.Set("sha256ManyAsync", Napi::Function::New<Sha256ManyAsync>(env, "sha256ManyAsync"));
+  exports.Set("sha256Lanes", Napi::Function::New<Sha256LanesFn>(env, "sha256Lanes"));
   exports.Set("setSha256Impl", Napi::Function::New<SetSha256Impl>(env, "setSha256Impl"));
   exports.Set("Sha256", Sha256Object::Define(env));
   return exports;

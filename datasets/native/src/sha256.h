@@ -50,6 +50,16 @@ void blocksShaNiMulti(uint32_t* const* states, const uint8_t* const* datas, uint
 /** Most messages `sha256Many` hashes interleaved. */
 inline constexpr int kMaxLanes = 4;
 
+/**
+ * How many messages `hashMany` interleaves when the caller does not say: the fastest of 1..kMaxLanes
+ * on this CPU, timed once on first use (~2 ms) for the active implementation, or
+ * GRIDCAST_SHA256_LANES. It differs by microarchitecture: on the Xeon of our earlier machines 4 lanes
+ * hashed 2.1 GB/s against 1.1 for one; on a Zen 4 EPYC 2 lanes 2.0-2.8 GB/s, 3 lanes 1.5-2.6, 4
+ * lanes 1.1-2.5 (unsteady: the states and schedules of four no longer fit the 16 registers SHA-NI
+ * can address) and one 1.3-1.5 (256 KiB messages, repeated runs).
+ */
+int sha256Lanes();
+
 /** The implementation in use: "sha-ni" or "portable". */
 const char* sha256ImplName();
 /** Selects "auto" | "sha-ni" | "portable"; returns false when not available on this CPU. */
@@ -74,7 +84,7 @@ class Sha256 {
 
   /**
    * The SHA-256 of each of `n` messages into `out` (32 bytes each, in order), hashing up to `lanes`
-   * (1..kMaxLanes) of them interleaved; a lane that finishes takes the next message, so messages
+   * (1..kMaxLanes; 0 = sha256Lanes()) of them interleaved; a lane that finishes takes the next message, so messages
    * of different lengths keep all lanes busy. With `dests`, message i is also copied to
    * `dests[i]` (same length; entries may be null) in the same pass.
    */

@@ -6,6 +6,7 @@
  * not built (`node scripts/build-codecs.mjs`).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
@@ -163,6 +164,15 @@ describe.skipIf(!addon)('native SHA-256', () => {
     const copies = messages.map((m) => Buffer.alloc(m.length));
     expect((await codecs.sha256ManyAsync(messages, undefined, copies)).equals(expected)).toBe(true);
     copies.forEach((c, i) => expect(Buffer.compare(c, messages[i])).toBe(0));
+  });
+
+  it('multi-buffer: the default width is the one the addon timed (1-4), or GRIDCAST_SHA256_LANES', () => {
+    const lanes = codecs.sha256Lanes();
+    expect(Number.isInteger(lanes) && lanes >= 1 && lanes <= 4).toBe(true);
+    expect(addon!.sha256Lanes()).toBe(lanes); // measured once, then kept
+    const script = "import('./datasets/native/codecs.ts').then((c) => console.log(c.sha256Lanes()))";
+    const forced = execFileSync(join('node_modules', '.bin', 'tsx'), ['-e', script], { env: { ...process.env, GRIDCAST_SHA256_LANES: '3' } });
+    expect(forced.toString().trim()).toBe('3');
   });
 
   it('multi-buffer: the caller emptying its array meanwhile does not disturb an async hash', async () => {

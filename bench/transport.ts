@@ -2,10 +2,11 @@
  * Transport throughput: our BlobStore (chunked, SHA-256 per 256 KiB piece and a root over them, manifest,
  * budget, verified on get) against raw ioredis SET/GET of the same bytes — one key, and the same
  * chunking (`--chunk-mib`) without checksums. Goal (issue 5): ours ≥ 80% of raw round-trip throughput.
- * A third raw method writes its chunks with the store's copy-free SET (chunk-write.ts), so the
- * table also shows the ratio against that stricter baseline.
+ * A third raw method writes its chunks with the store's copy-free SET (chunk-write.ts) and reads
+ * them with its chunk reader (chunk-reader.ts), so the table also shows the ratio against that
+ * stricter baseline.
  *
- *   npm run bench:transport -- [--sizes 1,16,64,256] [--runs 7] [--chunk-mib 4] [--min-chunk-kib 1024] [--hash-threads 0]
+ *   npm run bench:transport -- [--sizes 1,16,64,256] [--runs 7] [--chunk-mib 4] [--min-chunk-kib 1024] [--hash-threads 0] [--direct-reads 1]
  *
  * Uses REDIS_URL when set, else starts a private redis-server on a free loopback port (so the
  * shared server is not filled with hundreds of MB). Prints medians of `runs` runs; put+get are
@@ -17,6 +18,7 @@ import { parseArgs } from 'node:util';
 import type { Redis } from 'ioredis';
 import { createWorkerConnection } from '../workers/redis/index.js';
 import { BlobStore, MiB, pieceSizeFor } from '../workers/transport/index.js';
+import { chunkReaderFor } from '../workers/transport/chunk-reader.js';
 import { setChunk } from '../workers/transport/chunk-write.js';
 import { deleteKeys, startRedisServer, uniquePrefix, type TestRedisServer } from '../test/workers/redis/redis-server.js';
 
@@ -27,6 +29,7 @@ const { values } = parseArgs({
     'chunk-mib': { type: 'string', default: '4' },
     'min-chunk-kib': { type: 'string', default: '1024' },
     'hash-threads': { type: 'string', default: '0' },
+    'direct-reads': { type: 'string', default: '1' },
   },
 });
 const sizes = values.sizes.split(',').map(Number);
@@ -34,6 +37,7 @@ const runs = Number(values.runs);
 const chunkSize = Number(values['chunk-mib']) * MiB;
 const minChunkSize = Number(values['min-chunk-kib']) * 1024;
 const hashThreads = Number(values['hash-threads']);
+const directReads = values['direct-reads'] !== '0';
 
 interface Timing { put: number; get: number }
 type Method = (client: Redis, bytes: Buffer, prefix: string) => Promise<Timing>;
@@ -68,21 +72,24 @@ const rawChunked: Method = async (client, bytes, prefix) => {
   return { put, get };
 };
 
-// The same, with the chunks written the way the store writes them (chunk-write.ts: no client-side
-// copy of the chunk). Not a baseline issue 5 asks for — plain ioredis is — but a stricter one:
-// it shows how much of our put speed comes from that write path rather than from the rest.
+// The same, with the chunks written and read the way the store moves them (chunk-write.ts: no
+// client-side copy of the chunk; chunk-reader.ts: values read from the socket straight into the
+// result). Not a baseline issue 5 asks for — plain ioredis is — but a stricter one: it shows how
+// much of our speed comes from those two paths rather than from the rest.
 const rawChunkedZeroCopy: Method = async (client, bytes, prefix) => {
   const n = Math.ceil(bytes.length / chunkSize);
   const keys = Array.from({ length: n }, (_, i) => `${prefix}:rawz:${i}`);
   const far = Date.now() + 3_600_000;
+  const reader = chunkReaderFor(client);
+  if (!reader) throw new Error('raw zero-copy: this client gets no chunk reader (TLS?)');
   let t = now();
   await Promise.all(keys.map((k, i) => setChunk(client, k, bytes.subarray(i * chunkSize, (i + 1) * chunkSize), far)));
   const put = now() - t;
   t = now();
-  const parts = await Promise.all(keys.map((k) => client.getBuffer(k)));
-  const back = Buffer.concat(parts as Buffer[]);
+  const back = Buffer.allocUnsafe(bytes.length);
+  const lengths = await Promise.all(keys.map((k, i) => reader.read(k, back.subarray(i * chunkSize, (i + 1) * chunkSize))));
   const get = now() - t;
-  if (back.length !== bytes.length) throw new Error('raw chunked zero-copy: wrong length');
+  if (lengths.reduce((a: number, b) => a + (b ?? 0), 0) !== bytes.length) throw new Error('raw chunked zero-copy: wrong length');
   for (let i = 0; i < keys.length; i += 500) await client.del(...keys.slice(i, i + 500));
   return { put, get };
 };
@@ -107,14 +114,14 @@ async function main(): Promise<void> {
   const url = process.env.REDIS_URL ?? (server = await startRedisServer()).url;
   const client = createWorkerConnection({ url });
   const prefix = uniquePrefix('bench-transport');
-  const store = new BlobStore(client, { prefix, chunkSize, hashThreads, budgetBytes: Infinity, minChunkSize });
+  const store = new BlobStore(client, { prefix, chunkSize, hashThreads, budgetBytes: Infinity, minChunkSize, directReads });
   const methods: [string, Method][] = [
     ['raw SET/GET 1 key', rawSingle], ['raw chunked, no checksums', rawChunked],
-    ['raw chunked, zero-copy SET (stricter, see note)', rawChunkedZeroCopy], ['gridcast BlobStore', ours(store)],
+    ['raw chunked, copy-free SET and direct GET (stricter, see note)', rawChunkedZeroCopy], ['gridcast BlobStore', ours(store)],
   ];
   const source = randomBytes(Math.max(...sizes) * MiB);
   console.log(`transport benchmark: ${url.replace(/:[^:@/]*@/, ':***@')}, chunk ${chunkSize / MiB} MiB (blobs under 16 chunks: ` +
-    `size/16, at least ${minChunkSize / 1024} KiB), ${hashThreads} hash threads, median of ${runs} runs (MB = MiB)\n`);
+    `size/16, at least ${minChunkSize / 1024} KiB), ${hashThreads} hash threads, direct reads ${directReads ? 'on' : 'off'}, median of ${runs} runs (MB = MiB)\n`);
   // The checksums' cost: every byte is hashed once on put and once on get (chunk digests; the
   // root over them is a few hundred bytes). Three hashers on 4 MiB pieces, interleaved, medians.
   const pieces = Array.from({ length: 8 }, (_, i) => source.subarray(i * 4 * MiB, (i + 1) * 4 * MiB)).filter((p) => p.length === 4 * MiB);
@@ -130,7 +137,7 @@ async function main(): Promise<void> {
     hashers.map(([n]) => `${n} ${mbps(probeBytes, median(hashMs.get(n)!)).toFixed(0)} MB/s`).join('; ') +
     `; the store interleaves ${sha256Lanes()} (the addon's pick on this CPU)\n`);
   const breakdown: string[] = [];
-  console.log('| size | method | put MB/s | get MB/s | put+get MB/s | ours/raw | ours/raw incl. zero-copy SET |');
+  console.log('| size | method | put MB/s | get MB/s | put+get MB/s | ours/raw | ours/raw incl. copy-free SET + direct GET |');
   console.log('|---:|---|---:|---:|---:|---:|---:|');
   try {
     for (const sizeMiB of sizes) {
@@ -170,8 +177,9 @@ async function main(): Promise<void> {
         `${(rt(o) - best).toFixed(1)} | ${median(hashOnce).toFixed(1)} |`);
     }
     console.log('\nours/raw = median put+get time of the faster plain-ioredis raw method (1 key, or chunked) ÷ ours (goal ≥ 80%).');
-    console.log('ours/raw incl. zero-copy SET = the same against the fastest of all three raw methods: the third writes its chunks');
-    console.log('with the store\'s copy-free SET (workers/transport/chunk-write.ts), which plain ioredis SET lacks.');
+    console.log('ours/raw incl. copy-free SET + direct GET = the same against the fastest of all three raw methods: the third');
+    console.log('writes its chunks with the store\'s copy-free SET (workers/transport/chunk-write.ts) and reads them with its');
+    console.log('chunk reader (chunk-reader.ts), which plain ioredis lacks.');
     console.log('\nWhere our time goes (ms, medians of the same runs; raw = the faster raw method for that step):\n');
     console.log('| size | chunks (pieces) | put ours / raw | get ours / raw | ours − raw, put+get | one SHA-256 pass over the blob (multi-buffer, 1 thread; ours does 2) |');
     console.log('|---:|---|---:|---:|---:|---:|');

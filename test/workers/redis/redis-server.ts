@@ -43,6 +43,8 @@ export interface StartRedisOptions {
   persistence?: boolean;
   /** Port to use. Default: a free one. */
   port?: number;
+  /** More redis-server arguments (e.g. `['--requirepass', 'x']`). */
+  args?: string[];
 }
 
 /** A free TCP port on 127.0.0.1 (briefly bound then released). */
@@ -86,6 +88,7 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
     '--maxmemory-policy', 'noeviction', '--loglevel', 'notice'];
   if (options.persistence) args.push('--appendonly', 'yes', '--appendfsync', 'always');
   else args.push('--appendonly', 'no');
+  args.push(...(options.args ?? []));
   let child: ChildProcess | undefined;
 
   const start = async () => {

@@ -18,9 +18,11 @@ let client: Redis;
 const prefix = uniquePrefix('blob');
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 let n = 0;
+/** Whether stores read chunks with the chunk reader (both ways are tested). */
+let directReads = true;
 /** A store under its own sub-prefix so each test can assert "nothing left" on its own keys. */
 const store = (opts: ConstructorParameters<typeof BlobStore>[1] = {}) =>
-  new BlobStore(client, { prefix: `${prefix}:${++n}`, chunkSize: CHUNK, ...opts });
+  new BlobStore(client, { prefix: `${prefix}:${++n}`, chunkSize: CHUNK, directReads, ...opts });
 
 beforeAll(async () => {
   client = createWorkerConnection({ url: await testRedisUrl() });
@@ -50,241 +52,267 @@ async function flipByte(key: string, offset: number): Promise<void> {
   await client.setrange(key, offset, Buffer.from([old! ^ 0xff]));
 }
 
-describe('round trip', () => {
-  it.each([
-    ['0 bytes', 0], ['1 byte', 1], ['exactly one chunk', CHUNK], ['many chunks', CHUNK * 7],
-    ['not a multiple of the chunk size', CHUNK * 5 + 17],
-  ])('%s', async (_, size) => {
-    const s = store();
-    const bytes = randomBytes(size);
-    const ref = await s.putBlob(bytes);
-    expect(ref).toEqual({ id: expect.any(String), size, sha256: expectedRoot(bytes, CHUNK), chunks: Math.ceil(size / CHUNK) });
-    expect(JSON.parse(JSON.stringify(ref))).toEqual(ref); // plain JSON for job data
-    const back = await s.getBlob(ref);
-    expect(Buffer.compare(back, bytes)).toBe(0);
-    expect(await s.release(ref.id)).toBe(0);
-    expect(await keysUnder(client, s.options.prefix)).toEqual([]);
-  });
+describe.each([['chunks read straight into the result (chunk-reader.ts)', true], ['chunks read through the client', false]])('%s', (_, direct) => {
+  beforeAll(() => { directReads = direct; });
+  afterAll(() => { directReads = true; });
 
-  it('with the default 4 MiB chunks, from a Float32Array view: a smaller blob is cut finer', async () => {
-    const s = store({ chunkSize: undefined });
-    const floats = new Float32Array((21 * MiB - 1024) / 4 + 1).map((_, i) => Math.sin(i));
-    const view = new Uint8Array(floats.buffer, 4, floats.byteLength - 4); // an offset view, not the whole buffer
-    const ref = await s.putBlob(view);
-    // size / 16 (21 MiB - 1 KiB) rounded up to a multiple of 64 KiB: 1344 KiB, 16 chunks.
-    expect(s.chunkSizeFor(view.length)).toBe(1344 * 1024);
-    expect(ref.chunks).toBe(16);
-    expect(ref.sha256).toBe(expectedRoot(view, 1344 * 1024));
-    // 1344 KiB is 21 × 64 KiB (not a multiple of 256 or 128 KiB): 64 KiB pieces.
-    expect(ref.sha256).toBe(expectedRoot(view, 1344 * 1024, 64 * 1024));
-    expect(await s.manifest(ref.id)).toMatchObject({ chunkSize: 1344 * 1024, pieceSize: 64 * 1024, chunks: 16, format: 'gridcast-blob-v3' });
-    expect(Buffer.compare(await s.getBlob(ref), view)).toBe(0);
-    await s.release(ref.id);
-  });
-
-  it('chooses chunk sizes between minChunkSize and chunkSize, and readers follow the manifest', async () => {
-    const s = store({ chunkSize: 4 * MiB, minChunkSize: 256 * 1024 });
-    expect(store({ chunkSize: 4 * MiB }).chunkSizeFor(MiB)).toBe(MiB); // default minChunkSize: 1 MiB
-    expect(store({ chunkSize: 4 * MiB }).chunkSizeFor(16 * MiB)).toBe(MiB);
-    expect(store({ chunkSize: 4 * MiB }).chunkSizeFor(32 * MiB)).toBe(2 * MiB);
-    expect(s.chunkSizeFor(0)).toBe(256 * 1024);
-    expect(s.chunkSizeFor(MiB)).toBe(256 * 1024);
-    expect(s.chunkSizeFor(16 * MiB)).toBe(MiB);
-    expect(s.chunkSizeFor(64 * MiB)).toBe(4 * MiB);
-    expect(s.chunkSizeFor(128 * MiB)).toBe(4 * MiB);
-    expect(store({ chunkSize: 4 * MiB, minChunkSize: 4 * MiB }).chunkSizeFor(MiB)).toBe(4 * MiB);
-    expect(store({ chunkSize: 2048 }).chunkSizeFor(MiB)).toBe(2048); // never above chunkSize
-    expect(() => store({ minChunkSize: 10 })).toThrow(/minChunkSize/);
-    // A store with other settings reads it: the chunk size comes from the manifest.
-    const bytes = randomBytes(MiB + 5);
-    const ref = await s.putBlob(bytes);
-    expect(ref.chunks).toBe(5);
-    const other = new BlobStore(client, { prefix: s.options.prefix, chunkSize: CHUNK });
-    expect(Buffer.compare(await other.getBlob(ref), bytes)).toBe(0);
-    const parts: Buffer[] = [];
-    for await (const c of other.readChunks(ref)) parts.push(c);
-    expect(parts.map((p) => p.length)).toEqual([256 * 1024, 256 * 1024, 256 * 1024, 256 * 1024, 5]);
-    expect(Buffer.compare(Buffer.concat(parts), bytes)).toBe(0);
-    await s.release(ref.id);
-  });
-
-  it('puts a TTL on every key and stores the manifest', async () => {
-    const s = store({ ttlSeconds: 600 });
-    const ref = await s.putBlob(randomBytes(CHUNK * 2 + 1), { refs: 3 });
-    const keys = await keysUnder(client, `${s.options.prefix}:blob:`);
-    expect(keys).toHaveLength(1 + 3);
-    for (const k of keys) {
-      const ttl = await client.pttl(k);
-      expect(ttl).toBeGreaterThan(0);
-      expect(ttl).toBeLessThanOrEqual(600_000);
-    }
-    const bytes = await s.getBlob(ref);
-    expect(await s.manifest(ref.id)).toMatchObject({
-      format: 'gridcast-blob-v3', size: CHUNK * 2 + 1, chunks: 3, chunkSize: CHUNK, sha256: ref.sha256, refs: 3,
-      // 1 KiB chunks are not a multiple of 64 KiB: one piece per chunk, what sha256sum prints per chunk.
-      pieceSize: CHUNK, pieceSha256: [0, 1, 2].map((i) => sha(bytes.subarray(i * CHUNK, (i + 1) * CHUNK))),
+  describe('round trip', () => {
+    it.each([
+      ['0 bytes', 0], ['1 byte', 1], ['exactly one chunk', CHUNK], ['many chunks', CHUNK * 7],
+      ['not a multiple of the chunk size', CHUNK * 5 + 17],
+    ])('%s', async (_, size) => {
+      const s = store();
+      const bytes = randomBytes(size);
+      const ref = await s.putBlob(bytes);
+      expect(ref).toEqual({ id: expect.any(String), size, sha256: expectedRoot(bytes, CHUNK), chunks: Math.ceil(size / CHUNK) });
+      expect(JSON.parse(JSON.stringify(ref))).toEqual(ref); // plain JSON for job data
+      const back = await s.getBlob(ref);
+      expect(Buffer.compare(back, bytes)).toBe(0);
+      expect(await s.release(ref.id)).toBe(0);
+      expect(await keysUnder(client, s.options.prefix)).toEqual([]);
     });
-    await s.deleteBlob(ref.id);
-    expect(await keysUnder(client, s.options.prefix)).toEqual([]);
-  });
-});
 
-describe('checksums and missing blobs', () => {
-  it('a corrupted chunk is detected, naming the blob and the chunk', async () => {
-    const s = store();
-    const ref = await s.putBlob(randomBytes(CHUNK * 4));
-    await client.set(`${s.options.prefix}:blob:${ref.id}:2`, randomBytes(CHUNK), 'KEEPTTL');
-    const e = await expectError<ChecksumError>(s.getBlob(ref), 'Checksum');
-    expect(e).toBeInstanceOf(ChecksumError);
-    expect(e.blobId).toBe(ref.id);
-    expect(e.chunk).toBe(2);
-    expect(e.message).toContain(`blob ${ref.id} chunk 2`);
-    await s.release(ref.id);
-  });
+    it('with the default 4 MiB chunks, from a Float32Array view: a smaller blob is cut finer', async () => {
+      const s = store({ chunkSize: undefined });
+      const floats = new Float32Array((21 * MiB - 1024) / 4 + 1).map((_, i) => Math.sin(i));
+      const view = new Uint8Array(floats.buffer, 4, floats.byteLength - 4); // an offset view, not the whole buffer
+      const ref = await s.putBlob(view);
+      // size / 16 (21 MiB - 1 KiB) rounded up to a multiple of 64 KiB: 1344 KiB, 16 chunks.
+      expect(s.chunkSizeFor(view.length)).toBe(1344 * 1024);
+      expect(ref.chunks).toBe(16);
+      expect(ref.sha256).toBe(expectedRoot(view, 1344 * 1024));
+      // 1344 KiB is 21 × 64 KiB (not a multiple of 256 or 128 KiB): 64 KiB pieces.
+      expect(ref.sha256).toBe(expectedRoot(view, 1344 * 1024, 64 * 1024));
+      expect(await s.manifest(ref.id)).toMatchObject({ chunkSize: 1344 * 1024, pieceSize: 64 * 1024, chunks: 16, format: 'gridcast-blob-v3' });
+      expect(Buffer.compare(await s.getBlob(ref), view)).toBe(0);
+      await s.release(ref.id);
+    });
 
-  it('a corrupted single-chunk blob is detected too (the reply is returned without a copy)', async () => {
-    const s = store();
-    const bytes = randomBytes(CHUNK - 1);
-    const ref = await s.putBlob(bytes);
-    expect(ref.chunks).toBe(1);
-    expect(Buffer.compare(await s.getBlob(ref), bytes)).toBe(0);
-    await flipByte(`${s.options.prefix}:blob:${ref.id}:0`, 7);
-    const e = await expectError<ChecksumError>(s.getBlob(ref), 'Checksum');
-    expect(e.chunk).toBe(0);
-    expect(e.message).toMatch(/SHA-256 mismatch/);
-    await s.release(ref.id);
-  });
+    it('chooses chunk sizes between minChunkSize and chunkSize, and readers follow the manifest', async () => {
+      const s = store({ chunkSize: 4 * MiB, minChunkSize: 256 * 1024 });
+      expect(store({ chunkSize: 4 * MiB }).chunkSizeFor(MiB)).toBe(MiB); // default minChunkSize: 1 MiB
+      expect(store({ chunkSize: 4 * MiB }).chunkSizeFor(16 * MiB)).toBe(MiB);
+      expect(store({ chunkSize: 4 * MiB }).chunkSizeFor(32 * MiB)).toBe(2 * MiB);
+      expect(s.chunkSizeFor(0)).toBe(256 * 1024);
+      expect(s.chunkSizeFor(MiB)).toBe(256 * 1024);
+      expect(s.chunkSizeFor(16 * MiB)).toBe(MiB);
+      expect(s.chunkSizeFor(64 * MiB)).toBe(4 * MiB);
+      expect(s.chunkSizeFor(128 * MiB)).toBe(4 * MiB);
+      expect(store({ chunkSize: 4 * MiB, minChunkSize: 4 * MiB }).chunkSizeFor(MiB)).toBe(4 * MiB);
+      expect(store({ chunkSize: 2048 }).chunkSizeFor(MiB)).toBe(2048); // never above chunkSize
+      expect(() => store({ minChunkSize: 10 })).toThrow(/minChunkSize/);
+      // A store with other settings reads it: the chunk size comes from the manifest.
+      const bytes = randomBytes(MiB + 5);
+      const ref = await s.putBlob(bytes);
+      expect(ref.chunks).toBe(5);
+      const other = new BlobStore(client, { prefix: s.options.prefix, chunkSize: CHUNK });
+      expect(Buffer.compare(await other.getBlob(ref), bytes)).toBe(0);
+      const parts: Buffer[] = [];
+      for await (const c of other.readChunks(ref)) parts.push(c);
+      expect(parts.map((p) => p.length)).toEqual([256 * 1024, 256 * 1024, 256 * 1024, 256 * 1024, 5]);
+      expect(Buffer.compare(Buffer.concat(parts), bytes)).toBe(0);
+      await s.release(ref.id);
+    });
 
-  it('a single chunk above 1 MiB is verified on the pool and corruption still named', async () => {
-    const s = store({ chunkSize: 4 * MiB, minChunkSize: 4 * MiB });
-    const bytes = randomBytes(2 * MiB + 3);
-    const ref = await s.putBlob(bytes);
-    expect(ref.chunks).toBe(1);
-    expect(Buffer.compare(await s.getBlob(ref), bytes)).toBe(0);
-    await flipByte(`${s.options.prefix}:blob:${ref.id}:0`, MiB);
-    expect((await expectError<ChecksumError>(s.getBlob(ref), 'Checksum')).chunk).toBe(0);
-    await s.release(ref.id);
-  });
-
-  it('readChunks yields only verified chunks and stops at the corrupted one', async () => {
-    const s = store();
-    const bytes = randomBytes(CHUNK * 6);
-    const ref = await s.putBlob(bytes);
-    await client.set(`${s.options.prefix}:blob:${ref.id}:4`, randomBytes(CHUNK), 'KEEPTTL');
-    for (const window of [1, 3, 16]) {
-      const got: Buffer[] = [];
-      const e = await (async () => { for await (const c of s.readChunks(ref, window)) got.push(c); })().then(() => undefined, (x: unknown) => x);
-      expect(isGridcastError(e, 'Checksum')).toBe(true);
-      expect((e as ChecksumError).chunk).toBe(4);
-      expect(got.length).toBe(4);
-      expect(Buffer.compare(Buffer.concat(got), bytes.subarray(0, 4 * CHUNK))).toBe(0);
-    }
-    await s.release(ref.id);
-  });
-
-  it('a manifest whose piece digests do not hash to the reference is refused before any chunk is used', async () => {
-    const s = store();
-    const bytes = randomBytes(CHUNK * 3);
-    const ref = await s.putBlob(bytes);
-    const key = `${s.options.prefix}:blob:${ref.id}`;
-    // Chunk 1 replaced, and its digest in the manifest too: the root no longer matches.
-    const evil = randomBytes(CHUNK);
-    await client.set(`${key}:1`, evil, 'KEEPTTL');
-    const digests = (await client.hget(key, 'pieceSha256'))!;
-    await client.hset(key, 'pieceSha256', digests.slice(0, 64) + sha(evil) + digests.slice(128));
-    const e = await expectError<ChecksumError>(s.getBlob(ref), 'Checksum');
-    expect(e.message).toMatch(new RegExp(`blob ${ref.id}: SHA-256 mismatch.*reference's root`));
-    await expectError(s.readChunks(ref).next(), 'Checksum');
-    // A chunk size that does not fit the sizes, or one a reader must not follow, is malformed.
-    await client.hset(key, 'pieceSha256', digests, 'chunkSize', '512');
-    expect((await expectError<ChecksumError>(s.getBlob(ref), 'Checksum')).message).toMatch(/malformed/);
-    // A piece size that does not divide the chunk size, or digests for another piece count, too.
-    await client.hset(key, 'chunkSize', String(CHUNK), 'pieceSize', '1000');
-    expect((await expectError<ChecksumError>(s.getBlob(ref), 'Checksum')).message).toMatch(/malformed/);
-    await client.hset(key, 'pieceSize', String(CHUNK), 'pieceSha256', digests.slice(64));
-    expect((await expectError<ChecksumError>(s.getBlob(ref), 'Checksum')).message).toMatch(/malformed/);
-    await s.release(ref.id);
+    it('puts a TTL on every key and stores the manifest', async () => {
+      const s = store({ ttlSeconds: 600 });
+      const ref = await s.putBlob(randomBytes(CHUNK * 2 + 1), { refs: 3 });
+      const keys = await keysUnder(client, `${s.options.prefix}:blob:`);
+      expect(keys).toHaveLength(1 + 3);
+      for (const k of keys) {
+        const ttl = await client.pttl(k);
+        expect(ttl).toBeGreaterThan(0);
+        expect(ttl).toBeLessThanOrEqual(600_000);
+      }
+      const bytes = await s.getBlob(ref);
+      expect(await s.manifest(ref.id)).toMatchObject({
+        format: 'gridcast-blob-v3', size: CHUNK * 2 + 1, chunks: 3, chunkSize: CHUNK, sha256: ref.sha256, refs: 3,
+        // 1 KiB chunks are not a multiple of 64 KiB: one piece per chunk, what sha256sum prints per chunk.
+        pieceSize: CHUNK, pieceSha256: [0, 1, 2].map((i) => sha(bytes.subarray(i * CHUNK, (i + 1) * CHUNK))),
+      });
+      await s.deleteBlob(ref.id);
+      expect(await keysUnder(client, s.options.prefix)).toEqual([]);
+    });
   });
 
-  it('a blob in the old manifest format (flat whole-blob SHA-256) fails with a clear ChecksumError', async () => {
-    const s = store();
-    const bytes = randomBytes(CHUNK * 2);
-    const ref = await s.putBlob(bytes);
-    const key = `${s.options.prefix}:blob:${ref.id}`;
-    // What the previous version wrote: no format field, sha256 = sha256sum of the whole blob.
-    await client.hdel(key, 'format');
-    await client.hset(key, 'sha256', sha(bytes));
-    const old = { ...ref, sha256: sha(bytes) };
-    for (const read of [() => s.getBlob(old), () => s.readChunks(old).next(), () => s.manifest(ref.id)]) {
-      const e = await expectError<ChecksumError>(read(), 'Checksum');
-      expect(e.message).toMatch(/format v1 \(flat whole-blob SHA-256\) is not supported; re-publish/);
+  describe('checksums and missing blobs', () => {
+    it('a corrupted chunk is detected, naming the blob and the chunk', async () => {
+      const s = store();
+      const ref = await s.putBlob(randomBytes(CHUNK * 4));
+      await client.set(`${s.options.prefix}:blob:${ref.id}:2`, randomBytes(CHUNK), 'KEEPTTL');
+      const e = await expectError<ChecksumError>(s.getBlob(ref), 'Checksum');
+      expect(e).toBeInstanceOf(ChecksumError);
       expect(e.blobId).toBe(ref.id);
-    }
-    expect(await s.release(ref.id)).toBe(0); // still released and deleted normally
-    expect(await keysUnder(client, s.options.prefix)).toEqual([]);
-  });
+      expect(e.chunk).toBe(2);
+      expect(e.message).toContain(`blob ${ref.id} chunk 2`);
+      await s.release(ref.id);
+    });
 
-  it('a blob in format v2 (one digest per chunk) fails with a clear ChecksumError', async () => {
-    const s = store();
-    const bytes = randomBytes(CHUNK * 2);
-    const ref = await s.putBlob(bytes);
-    const key = `${s.options.prefix}:blob:${ref.id}`;
-    // What the previous version wrote: chunkSha256, no pieceSize, a root without the piece size.
-    await client.hdel(key, 'pieceSha256', 'pieceSize');
-    await client.hset(key, 'format', 'gridcast-blob-v2', 'chunkSha256', sha(bytes.subarray(0, CHUNK)) + sha(bytes.subarray(CHUNK)));
-    for (const read of [() => s.getBlob(ref), () => s.readChunks(ref).next(), () => s.manifest(ref.id)]) {
-      const e = await expectError<ChecksumError>(read(), 'Checksum');
-      expect(e.message).toMatch(/format gridcast-blob-v2 is not supported; re-publish/);
-      expect(e.blobId).toBe(ref.id);
-    }
-    expect(await s.release(ref.id)).toBe(0);
-    expect(await keysUnder(client, s.options.prefix)).toEqual([]);
-  });
+    it('a corrupted single-chunk blob is detected too (the reply is returned without a copy)', async () => {
+      const s = store();
+      const bytes = randomBytes(CHUNK - 1);
+      const ref = await s.putBlob(bytes);
+      expect(ref.chunks).toBe(1);
+      expect(Buffer.compare(await s.getBlob(ref), bytes)).toBe(0);
+      await flipByte(`${s.options.prefix}:blob:${ref.id}:0`, 7);
+      const e = await expectError<ChecksumError>(s.getBlob(ref), 'Checksum');
+      expect(e.chunk).toBe(0);
+      expect(e.message).toMatch(/SHA-256 mismatch/);
+      await s.release(ref.id);
+    });
 
-  it('a truncated chunk is a checksum error too', async () => {
-    const s = store();
-    const ref = await s.putBlob(randomBytes(CHUNK * 2));
-    await client.set(`${s.options.prefix}:blob:${ref.id}:1`, randomBytes(10), 'KEEPTTL');
-    expect((await expectError<ChecksumError>(s.getBlob(ref), 'Checksum')).chunk).toBe(1);
-    await s.release(ref.id);
-  });
+    it('a single chunk above 1 MiB is verified on the pool and corruption still named', async () => {
+      const s = store({ chunkSize: 4 * MiB, minChunkSize: 4 * MiB });
+      const bytes = randomBytes(2 * MiB + 3);
+      const ref = await s.putBlob(bytes);
+      expect(ref.chunks).toBe(1);
+      expect(Buffer.compare(await s.getBlob(ref), bytes)).toBe(0);
+      await flipByte(`${s.options.prefix}:blob:${ref.id}:0`, MiB);
+      expect((await expectError<ChecksumError>(s.getBlob(ref), 'Checksum')).chunk).toBe(0);
+      await s.release(ref.id);
+    });
 
-  it('a reference that does not match the manifest is refused', async () => {
-    const s = store();
-    const bytes = randomBytes(100);
-    const ref = await s.putBlob(bytes);
-    await expectError(s.getBlob({ ...ref, sha256: sha(Buffer.from('other')) }), 'Checksum');
-    await expectError(s.getBlob({ ...ref, size: 99 }), 'Checksum');
-    await s.release(ref.id);
-  });
+    it('readChunks yields only verified chunks and stops at the corrupted one', async () => {
+      const s = store();
+      const bytes = randomBytes(CHUNK * 6);
+      const ref = await s.putBlob(bytes);
+      await client.set(`${s.options.prefix}:blob:${ref.id}:4`, randomBytes(CHUNK), 'KEEPTTL');
+      for (const window of [1, 3, 16]) {
+        const got: Buffer[] = [];
+        const e = await (async () => { for await (const c of s.readChunks(ref, window)) got.push(c); })().then(() => undefined, (x: unknown) => x);
+        expect(isGridcastError(e, 'Checksum')).toBe(true);
+        expect((e as ChecksumError).chunk).toBe(4);
+        expect(got.length).toBe(4);
+        expect(Buffer.compare(Buffer.concat(got), bytes.subarray(0, 4 * CHUNK))).toBe(0);
+      }
+      await s.release(ref.id);
+    });
 
-  it('a missing blob or a missing chunk is a BlobNotFoundError', async () => {
-    const s = store();
-    const ghost: BlobRef = { id: 'nope', size: 5, sha256: expectedRoot(Buffer.from('hello'), CHUNK), chunks: 1 };
-    expect(await expectError(s.getBlob(ghost), 'BlobNotFound')).toBeInstanceOf(BlobNotFoundError);
-    const ref = await s.putBlob(randomBytes(CHUNK * 3));
-    await client.del(`${s.options.prefix}:blob:${ref.id}:1`);
-    expect((await expectError<BlobNotFoundError>(s.getBlob(ref), 'BlobNotFound')).chunk).toBe(1);
-    await s.release(ref.id);
-  });
+    it('a manifest whose piece digests do not hash to the reference is refused before any chunk is used', async () => {
+      const s = store();
+      const bytes = randomBytes(CHUNK * 3);
+      const ref = await s.putBlob(bytes);
+      const key = `${s.options.prefix}:blob:${ref.id}`;
+      // Chunk 1 replaced, and its digest in the manifest too: the root no longer matches.
+      const evil = randomBytes(CHUNK);
+      await client.set(`${key}:1`, evil, 'KEEPTTL');
+      const digests = (await client.hget(key, 'pieceSha256'))!;
+      await client.hset(key, 'pieceSha256', digests.slice(0, 64) + sha(evil) + digests.slice(128));
+      const e = await expectError<ChecksumError>(s.getBlob(ref), 'Checksum');
+      expect(e.message).toMatch(new RegExp(`blob ${ref.id}: SHA-256 mismatch.*reference's root`));
+      await expectError(s.readChunks(ref).next(), 'Checksum');
+      // A chunk size that does not fit the sizes, or one a reader must not follow, is malformed.
+      await client.hset(key, 'pieceSha256', digests, 'chunkSize', '512');
+      expect((await expectError<ChecksumError>(s.getBlob(ref), 'Checksum')).message).toMatch(/malformed/);
+      // A piece size that does not divide the chunk size, or digests for another piece count, too.
+      await client.hset(key, 'chunkSize', String(CHUNK), 'pieceSize', '1000');
+      expect((await expectError<ChecksumError>(s.getBlob(ref), 'Checksum')).message).toMatch(/malformed/);
+      await client.hset(key, 'pieceSize', String(CHUNK), 'pieceSha256', digests.slice(64));
+      expect((await expectError<ChecksumError>(s.getBlob(ref), 'Checksum')).message).toMatch(/malformed/);
+      await s.release(ref.id);
+    });
 
-  it('an expired blob is gone, and its bytes return to the budget', async () => {
-    const s = store({ budgetBytes: 4 * CHUNK });
-    const ref = await s.putBlob(randomBytes(3 * CHUNK), { ttlSeconds: 1 });
-    expect((await s.usage()).bytes).toBe(3 * CHUNK);
-    while ((await client.exists(`${s.options.prefix}:blob:${ref.id}`)) === 1) await sleep(100);
-    await expectError(s.getBlob(ref), 'BlobNotFound');
-    expect(await s.usage()).toEqual({ bytes: 0, blobs: 0 });
-    expect(await s.release(ref.id)).toBeNull();
-    expect(await keysUnder(client, s.options.prefix)).toEqual([]);
-  });
+    it('a blob in the old manifest format (flat whole-blob SHA-256) fails with a clear ChecksumError', async () => {
+      const s = store();
+      const bytes = randomBytes(CHUNK * 2);
+      const ref = await s.putBlob(bytes);
+      const key = `${s.options.prefix}:blob:${ref.id}`;
+      // What the previous version wrote: no format field, sha256 = sha256sum of the whole blob.
+      await client.hdel(key, 'format');
+      await client.hset(key, 'sha256', sha(bytes));
+      const old = { ...ref, sha256: sha(bytes) };
+      for (const read of [() => s.getBlob(old), () => s.readChunks(old).next(), () => s.manifest(ref.id)]) {
+        const e = await expectError<ChecksumError>(read(), 'Checksum');
+        expect(e.message).toMatch(/format v1 \(flat whole-blob SHA-256\) is not supported; re-publish/);
+        expect(e.blobId).toBe(ref.id);
+      }
+      expect(await s.release(ref.id)).toBe(0); // still released and deleted normally
+      expect(await keysUnder(client, s.options.prefix)).toEqual([]);
+    });
 
-  it('malformed references from job data are refused before any allocation', async () => {
-    const s = store();
-    for (const bad of [null, {}, { id: '../x', size: 1, sha256: 'a'.repeat(64), chunks: 1 },
-      { id: 'ok', size: -1, sha256: 'a'.repeat(64), chunks: 0 }, { id: 'ok', size: 1, sha256: 'xyz', chunks: 1 }]) {
-      await expectError(s.getBlob(bad as BlobRef), 'InvalidBlobRef');
-    }
+    it('a blob in format v2 (one digest per chunk) fails with a clear ChecksumError', async () => {
+      const s = store();
+      const bytes = randomBytes(CHUNK * 2);
+      const ref = await s.putBlob(bytes);
+      const key = `${s.options.prefix}:blob:${ref.id}`;
+      // What the previous version wrote: chunkSha256, no pieceSize, a root without the piece size.
+      await client.hdel(key, 'pieceSha256', 'pieceSize');
+      await client.hset(key, 'format', 'gridcast-blob-v2', 'chunkSha256', sha(bytes.subarray(0, CHUNK)) + sha(bytes.subarray(CHUNK)));
+      for (const read of [() => s.getBlob(ref), () => s.readChunks(ref).next(), () => s.manifest(ref.id)]) {
+        const e = await expectError<ChecksumError>(read(), 'Checksum');
+        expect(e.message).toMatch(/format gridcast-blob-v2 is not supported; re-publish/);
+        expect(e.blobId).toBe(ref.id);
+      }
+      expect(await s.release(ref.id)).toBe(0);
+      expect(await keysUnder(client, s.options.prefix)).toEqual([]);
+    });
+
+    it('a truncated chunk is a checksum error too', async () => {
+      const s = store();
+      const ref = await s.putBlob(randomBytes(CHUNK * 2));
+      await client.set(`${s.options.prefix}:blob:${ref.id}:1`, randomBytes(10), 'KEEPTTL');
+      expect((await expectError<ChecksumError>(s.getBlob(ref), 'Checksum')).chunk).toBe(1);
+      await s.release(ref.id);
+    });
+
+    it('a reference that does not match the manifest is refused', async () => {
+      const s = store();
+      const bytes = randomBytes(100);
+      const ref = await s.putBlob(bytes);
+      await expectError(s.getBlob({ ...ref, sha256: sha(Buffer.from('other')) }), 'Checksum');
+      await expectError(s.getBlob({ ...ref, size: 99 }), 'Checksum');
+      await s.release(ref.id);
+    });
+
+    it('a chunk longer or shorter than the manifest says is a ChecksumError naming it; reads after it are unaffected', async () => {
+      const s = store();
+      const bytes = randomBytes(CHUNK * 3);
+      const one = randomBytes(CHUNK - 5);
+      const ref = await s.putBlob(bytes);
+      const single = await s.putBlob(one);
+      const key = (r: BlobRef, i: number) => `${s.options.prefix}:blob:${r.id}:${i}`;
+      for (const [r, i, value] of [[ref, 1, randomBytes(CHUNK + 100)], [ref, 2, randomBytes(10)], [single, 0, randomBytes(CHUNK * 70)]] as const) {
+        const old = await client.getBuffer(key(r, i));
+        await client.set(key(r, i), value, 'KEEPTTL');
+        const e = await expectError<ChecksumError>(s.getBlob(r), 'Checksum');
+        expect(e.chunk).toBe(i);
+        expect(e.message).toContain(`chunk has ${value.length} bytes`);
+        await client.set(key(r, i), old!, 'KEEPTTL');
+        expect((await s.getBlob(single)).equals(one)).toBe(true);
+        expect((await s.getBlob(ref)).equals(bytes)).toBe(true);
+      }
+      await s.release(ref.id);
+      await s.release(single.id);
+    });
+
+    it('a missing blob or a missing chunk is a BlobNotFoundError', async () => {
+      const s = store();
+      const ghost: BlobRef = { id: 'nope', size: 5, sha256: expectedRoot(Buffer.from('hello'), CHUNK), chunks: 1 };
+      expect(await expectError(s.getBlob(ghost), 'BlobNotFound')).toBeInstanceOf(BlobNotFoundError);
+      const ref = await s.putBlob(randomBytes(CHUNK * 3));
+      await client.del(`${s.options.prefix}:blob:${ref.id}:1`);
+      expect((await expectError<BlobNotFoundError>(s.getBlob(ref), 'BlobNotFound')).chunk).toBe(1);
+      await s.release(ref.id);
+    });
+
+    it('an expired blob is gone, and its bytes return to the budget', async () => {
+      const s = store({ budgetBytes: 4 * CHUNK });
+      const ref = await s.putBlob(randomBytes(3 * CHUNK), { ttlSeconds: 1 });
+      expect((await s.usage()).bytes).toBe(3 * CHUNK);
+      while ((await client.exists(`${s.options.prefix}:blob:${ref.id}`)) === 1) await sleep(100);
+      await expectError(s.getBlob(ref), 'BlobNotFound');
+      expect(await s.usage()).toEqual({ bytes: 0, blobs: 0 });
+      expect(await s.release(ref.id)).toBeNull();
+      expect(await keysUnder(client, s.options.prefix)).toEqual([]);
+    });
+
+    it('malformed references from job data are refused before any allocation', async () => {
+      const s = store();
+      for (const bad of [null, {}, { id: '../x', size: 1, sha256: 'a'.repeat(64), chunks: 1 },
+        { id: 'ok', size: -1, sha256: 'a'.repeat(64), chunks: 0 }, { id: 'ok', size: 1, sha256: 'xyz', chunks: 1 }]) {
+        await expectError(s.getBlob(bad as BlobRef), 'InvalidBlobRef');
+      }
+    });
   });
 });
 

@@ -5,6 +5,9 @@
  * connection rejects its reads and the blob store then reads through the client.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +122,25 @@ describe('with a server of its own', () => {
     } finally {
       own.disconnect();
       await server.stop();
+    }
+  });
+
+  it('follows a client on a unix socket', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gridcast-sock-'));
+    const path = join(dir, 'redis.sock');
+    const server = await startRedisServer({ args: ['--unixsocket', path, '--unixsocketperm', '700'] });
+    const own = new Redis({ path, maxRetriesPerRequest: null });
+    try {
+      const value = randomBytes(300_000);
+      await own.set('k', value);
+      const dest = Buffer.alloc(value.length);
+      expect(await chunkReaderFor(own)!.read('k', dest)).toBe(value.length);
+      expect(dest.equals(value)).toBe(true);
+      expect(await own.client('LIST')).toMatch(/chunk-reader/);
+    } finally {
+      own.disconnect();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

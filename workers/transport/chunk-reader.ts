@@ -88,6 +88,13 @@ export class ChunkReader {
       onread: { buffer: () => this.target(), callback: (n: number, buf: Uint8Array) => this.received(n, buf) },
     } as net.NetConnectOpts);
     socket.setNoDelay(true);
+    // A host that drops packets would leave the reads pending for minutes (the OS's TCP retries).
+    const timer = setTimeout(() => {
+      if (this.socket === socket) this.fail(new DirectReadError(`direct chunk connection: not connected after ${o.connectTimeoutMs ?? 10_000} ms`));
+    }, o.connectTimeoutMs ?? 10_000);
+    timer.unref();
+    socket.once('connect', () => clearTimeout(timer));
+    socket.once('close', () => clearTimeout(timer));
     socket.on('error', (e) => this.fail(new DirectReadError(`direct chunk connection: ${e.message}`, { cause: e })));
     socket.on('close', () => this.fail(new DirectReadError('direct chunk connection closed by the server')));
     this.socket = socket;
@@ -224,6 +231,8 @@ export interface ChunkReaderOptions {
   db?: number;
   /** CLIENT SETNAME (no spaces). */
   name?: string;
+  /** Give up connecting after this long (ms). Default 10 000, as ioredis. */
+  connectTimeoutMs?: number;
 }
 
 const readers = new WeakMap<Redis, ChunkReader | null>();
@@ -238,7 +247,7 @@ export function chunkReaderFor(client: Redis): ChunkReader | null {
   const o = client.options;
   const plain = !(client as { isCluster?: boolean }).isCluster && !o.tls && !o.keyPrefix && !(o.sentinels && o.sentinels.length > 0);
   const name = `${(o.connectionName ?? 'gridcast').replace(/\s/g, '-')}-chunk-reader`;
-  r = plain ? new ChunkReader({ host: o.host, port: o.port, path: o.path, family: o.family, username: o.username, password: o.password, db: o.db, name }) : null;
+  r = plain ? new ChunkReader({ host: o.host, port: o.port, path: o.path, family: o.family, username: o.username, password: o.password, db: o.db, name, connectTimeoutMs: o.connectTimeout }) : null;
   if (r) {
     const reader = r;
     client.once('end', () => reader.close());

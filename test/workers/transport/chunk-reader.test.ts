@@ -99,6 +99,13 @@ describe('reading into the caller\'s buffer', () => {
     expect(reader.usable).toBe(false);
     await expect(reader.read(`${prefix}:k`, Buffer.alloc(3))).rejects.toBeInstanceOf(DirectReadError);
   });
+  it('an unreachable server fails the read within the connect timeout instead of hanging', async () => {
+    const reader = new ChunkReader({ host: '10.255.255.1', port: 6379, connectTimeoutMs: 300 });
+    // (a hang would run into the test's timeout)
+    await expect(reader.read('k', Buffer.alloc(1))).rejects.toBeInstanceOf(DirectReadError);
+    expect(reader.usable).toBe(false);
+    reader.close();
+  });
 });
 
 describe('with a server of its own', () => {

@@ -19,6 +19,7 @@ const cases: Array<[string, Case]> = [
   ['90 channels (4- and 2-vector column tiles, the last zero-padded: a 10-channel remainder; AVX2: a 2-channel tail)', { B: 1, T: 2, Cin: 50, H: 3, W: 4, hid: 40, kh: 3, kw: 3, bias: true }],
   ['50 channels (a 3-vector column tile and a 2-channel tail)', { B: 2, T: 2, Cin: 20, H: 3, W: 7, hid: 30, kh: 3, kw: 3, bias: true }],
   ['hidden 32, 7x6 grid', { B: 3, T: 2, Cin: 6, H: 7, W: 6, hid: 32, kh: 3, kw: 3, bias: false }],
+  ['28 channels (AVX2: exactly half a vector left, the 4-channel tail; AVX-512: a padded column)', { B: 2, T: 2, Cin: 4, H: 4, W: 5, hid: 24, kh: 3, kw: 3, bias: true }],
 ];
 
 describe.skipIf(skipReason !== '')('native ConvLSTM parity with composite TensorFlow.js', () => {

@@ -13,7 +13,7 @@
  *   40–55% of raw Redis. The addon hashes with the SHA extensions on the libuv pool, several
  *   independent messages interleaved (`sha256Many`, 1.8–1.9× the bytes per second of one stream,
  *   since one stream's rounds are a dependency chain that leaves SHA-NI idle; how many lanes is
- *   best depends on the CPU — 4 on the Xeon of our earlier machines, 2 on a Zen 4 EPYC — so the
+ *   best depends on the CPU — 4 on the Xeon of our earlier machines, 2 on a Zen 3 EPYC — so the
  *   addon times 1..4 once and uses the fastest: `sha256Lanes()`).
  *   `sha256Hasher().updateAndDigest` (a chunk's digest and a running digest in one pass) served
  *   the former flat whole-blob checksum and stays for callers that need a running digest.

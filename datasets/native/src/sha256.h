@@ -54,7 +54,7 @@ inline constexpr int kMaxLanes = 4;
  * How many messages `hashMany` interleaves when the caller does not say: the fastest of 1..kMaxLanes
  * on this CPU, timed once on first use (~2 ms) for the active implementation, or
  * GRIDCAST_SHA256_LANES. It differs by microarchitecture: on the Xeon of our earlier machines 4 lanes
- * hashed 2.1 GB/s against 1.1 for one; on a Zen 4 EPYC 2 lanes 2.0-2.8 GB/s, 3 lanes 1.5-2.6, 4
+ * hashed 2.1 GB/s against 1.1 for one; on a Zen 3 EPYC 2 lanes 2.0-2.8 GB/s, 3 lanes 1.5-2.6, 4
  * lanes 1.1-2.5 (unsteady: the states and schedules of four no longer fit the 16 registers SHA-NI
  * can address) and one 1.3-1.5 (256 KiB messages, repeated runs).
  */

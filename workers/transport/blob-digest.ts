@@ -16,7 +16,7 @@
  * Why pieces smaller than a chunk (v3, instead of v2's one digest per chunk): SHA-256 of one
  * message is one long dependency chain that leaves the SHA-NI unit mostly idle, and
  * `sha256Many` fills it with independent messages. A blob of a single 1 MiB chunk had nothing to
- * interleave under v2; as four 256 KiB pieces it is hashed as four lanes on put and on get
+ * interleave under v2; as four 256 KiB pieces it is hashed in interleaved lanes on put and on get
  * (interleaved A/B on our loaded 2-core machine: 0.47-0.49 ms instead of 0.56-0.59 per MiB).
  *
  * Why not SHA-256 of the whole byte string (format v1): that digest has to be computed in one

@@ -101,7 +101,6 @@ const DIRECT_EARLY_MAX = 16 * MiB;
 export class BlobStore {
   /** Options after defaults. */
   readonly options: ResolvedBlobStoreOptions;
-  /** A single-chunk blob up to this size is verified on the calling thread (≤ ~0.5 ms of hashing). */
   private readonly keys: ReturnType<typeof blobKeys>;
 
   /**
@@ -156,9 +155,7 @@ export class BlobStore {
         if (chunk.length !== length) {
           throw new TransportError(`chunk source gave ${chunk.length} bytes`, { blobId: id, chunk: i, expected: `${length} bytes` });
         }
-        const digest = hasher.add(chunk);
-        digest.catch(() => {}); // awaited below; no unhandled rejection if we stop early
-        digests.push(digest);
+        digests.push(quiet(hasher.add(chunk)));
         chunksRead[i] = chunk;
         if (digests.length === chunks) hasher.flush();
       }
@@ -171,8 +168,7 @@ export class BlobStore {
     // the pool once the budget is reserved, not during that round trip: on our loaded 2-core
     // machine a hash thread running then delayed the Lua script's reply by as long as the hash
     // took (1 MB put: reserve 0.70 ms instead of 0.15).
-    const early = small ? readAhead(1) : undefined;
-    early?.catch(() => {}); // awaited once reserved
+    const early = small ? quiet(readAhead(1)) : undefined; // awaited once reserved
     const expiresAt = await reserving;
     try {
       await early;
@@ -183,9 +179,7 @@ export class BlobStore {
         await readAhead(i + BATCH);
         const chunk = chunksRead[i];
         delete chunksRead[i];
-        const sent = setChunk(this.client, this.keys.chunk(id, i), chunk, expiresAt);
-        sent.catch(() => {}); // awaited below; no unhandled rejection if we stop early
-        inFlight.push(sent);
+        inFlight.push(quiet(setChunk(this.client, this.keys.chunk(id, i), chunk, expiresAt)));
         if (i === chunks - 1) break;
         // Back to the event loop: libuv hands the queued bytes to the socket while chunks are
         // hashed (without this, every chunk is queued before the first byte leaves).
@@ -205,8 +199,7 @@ export class BlobStore {
       const key = this.keys.manifest(id);
       // Two plain commands, not MULTI/EXEC (a third of the client-side cost here): if only the
       // HSET landed, the reservation's expiry still reclaims the manifest (scripts.ts `reclaim`).
-      const written = Promise.all([this.client.hset(key, manifest), this.client.pexpireat(key, expiresAt)]);
-      written.catch(() => {});
+      const written = quiet(Promise.all([this.client.hset(key, manifest), this.client.pexpireat(key, expiresAt)]));
       await Promise.all(inFlight);
       await written;
       return { id, size, sha256: root, chunks };
@@ -236,47 +229,29 @@ export class BlobStore {
     // The manifest and the first chunks are requested together (one round trip saved); the rest
     // only once the manifest confirmed the reference, so a forged reference cannot make us send
     // millions of requests or allocate its claimed size.
-    const get = (i: number) => {
-      const p = this.client.getBuffer(this.keys.chunk(ref.id, i));
-      p.catch(() => {}); // awaited in order below; no unhandled rejection if we stop early
-      return p;
-    };
-    const replies = Array.from({ length: Math.min(ref.chunks, EARLY_CHUNKS) }, (_, i) => get(i));
+    const get = (i: number) => this.client.getBuffer(this.keys.chunk(ref.id, i));
+    const early = Array.from({ length: Math.min(ref.chunks, EARLY_CHUNKS) }, (_, i) => quiet(get(i)));
     const m = await checked;
     // The rest keep a window of GET_WINDOW requests in flight: enough to keep the connection
     // busy, few enough that replies are hashed and dropped as they come instead of piling up.
-    const fill = (upTo: number) => { while (replies.length < Math.min(m.chunks, upTo)) replies.push(get(replies.length)); };
-    fill(GET_WINDOW);
+    const reply = inOrder(m.chunks, GET_WINDOW, get, early);
+    const chunk = async (i: number) => checkedReply(ref.id, m, i, await reply(i));
     const hasher = this.hasher(m.chunkSize, m.pieceSize);
-    const expected = chunkDigestsHex(m);
-    const chunk = async (i: number): Promise<Buffer> => {
-      const data = await replies[i];
-      delete replies[i]; // let the reply be collected once copied
-      return checkedReply(ref.id, m, i, data);
-    };
     if (m.chunks === 1 && !threads) return this.verifiedSingle(ref.id, m, await chunk(0), hasher);
     // Shared memory lets the hash threads read the chunks in place.
     const out = threads ? Buffer.from(new SharedArrayBuffer(m.size)) : Buffer.allocUnsafe(m.size);
-    const digests: Promise<void>[] = [];
-    for (let i = 0; i < m.chunks; i++) {
-      fill(i + GET_WINDOW);
-      const data = await chunk(i);
-      const start = i * m.chunkSize;
-      let digest: Promise<Buffer>;
-      if (threads) {
-        data.copy(out, start);
-        digest = hasher.add(out.subarray(start, start + data.length)); // threads read `out` in place
-      } else {
+    await this.verifyChunks(ref.id, m, hasher, chunk, (i, data) => {
+      const view = out.subarray(i * m.chunkSize, i * m.chunkSize + data.length);
+      if (!threads) {
         // The hasher copies the chunk into `out` in the same pass as it hashes it, on the libuv
         // pool: copying on this thread (which also parses the replies) into a fresh `out`
         // (page faults) cost 20-35% of the get time (64 MB: 205 against 163 ms without the copy).
         // `out` is complete once every digest is in, and only returned then.
-        digest = hasher.add(data, out.subarray(start, start + data.length));
+        return hasher.add(data, view);
       }
-      digests.push(this.verifiedChunk(ref.id, m, i, digest, hasher, expected));
-      if (i >= HASH_DEPTH) await digests[i - HASH_DEPTH];
-    }
-    for (const d of digests) await d; // in order: the first bad chunk is the one reported
+      data.copy(view);
+      return hasher.add(view); // threads read `out` in place
+    });
     return out;
   }
 
@@ -285,33 +260,15 @@ export class BlobStore {
     // A blob of one chunk is requested together with the manifest (one round trip saved), when
     // small enough to allocate before the manifest confirmed the reference; others after it.
     const early = ref.chunks === 1 && ref.size <= DIRECT_EARLY_MAX ? Buffer.allocUnsafe(ref.size) : undefined;
-    const first = early && reader.read(this.keys.chunk(ref.id, 0), early);
-    first?.catch(() => {}); // awaited below
+    const first = early && quiet(reader.read(this.keys.chunk(ref.id, 0), early));
     const m = await checked;
     const out = early ?? Buffer.allocUnsafe(m.size);
-    const views: Promise<Buffer>[] = [];
-    const fill = (upTo: number) => {
-      while (views.length < Math.min(m.chunks, upTo)) {
-        const i = views.length;
-        const start = i * m.chunkSize;
-        const view = out.subarray(start, Math.min(start + m.chunkSize, m.size));
-        const v = this.chunkInto(ref.id, m, i, view, i === 0 && first ? first : reader.read(this.keys.chunk(ref.id, i), view));
-        v.catch(() => {}); // awaited in order below; no unhandled rejection if we stop early
-        views.push(v);
-      }
-    };
-    fill(GET_WINDOW);
+    const view = (i: number) => out.subarray(i * m.chunkSize, Math.min((i + 1) * m.chunkSize, m.size));
+    const chunk = inOrder(m.chunks, GET_WINDOW, (i) => this.chunkInto(ref.id, m, i, view(i),
+      i === 0 && first ? first : reader.read(this.keys.chunk(ref.id, i), view(i))));
     const hasher = this.hasher(m.chunkSize, m.pieceSize);
-    if (m.chunks === 1) return this.verifiedSingle(ref.id, m, await views[0], hasher);
-    const expected = chunkDigestsHex(m);
-    const digests: Promise<void>[] = [];
-    for (let i = 0; i < m.chunks; i++) {
-      fill(i + GET_WINDOW);
-      const view = await views[i];
-      digests.push(this.verifiedChunk(ref.id, m, i, hasher.add(view), hasher, expected)); // hashed where it lies
-      if (i >= HASH_DEPTH) await digests[i - HASH_DEPTH];
-    }
-    for (const d of digests) await d; // in order: the first bad chunk is the one reported
+    if (m.chunks === 1) return this.verifiedSingle(ref.id, m, await chunk(0), hasher);
+    await this.verifyChunks(ref.id, m, hasher, chunk, (_i, data) => hasher.add(data)); // hashed where it lies
     return out;
   }
 
@@ -327,12 +284,22 @@ export class BlobStore {
     return data;
   }
 
-  /** Chunk i's digest checked against the manifest (flushing the hasher after the last chunk). */
-  private verifiedChunk(blobId: string, m: BlobManifest, i: number, digest: Promise<Buffer>, hasher: ChunkHasher, expected: (i: number) => string): Promise<void> {
-    if (i === m.chunks - 1) hasher.flush();
-    const verified = digest.then((d) => checkChunk(blobId, i, d, expected(i)));
-    verified.catch(() => {}); // awaited by the caller, in order
-    return verified;
+  /**
+   * Checks every chunk of `m` against the manifest: `chunk(i)` delivers it, `hash(i, data)` hands
+   * it to `hasher` (flushed after the last). Hashing may lag HASH_DEPTH chunks behind; the first
+   * bad chunk is the one reported.
+   */
+  private async verifyChunks(blobId: string, m: BlobManifest, hasher: ChunkHasher, chunk: (i: number) => Promise<Buffer>,
+    hash: (i: number, data: Buffer) => Promise<Buffer>): Promise<void> {
+    const expected = chunkDigestsHex(m);
+    const verified: Promise<void>[] = [];
+    for (let i = 0; i < m.chunks; i++) {
+      const digest = hash(i, await chunk(i));
+      if (i === m.chunks - 1) hasher.flush();
+      verified.push(quiet(digest.then((d) => checkChunk(blobId, i, d, expected(i)))));
+      if (i >= HASH_DEPTH) await verified[i - HASH_DEPTH];
+    }
+    for (const v of verified) await v; // in order
   }
 
   /** The chunk reader of the client when reads go that way (`directReads`, no hash threads), else null. */
@@ -373,20 +340,15 @@ export class BlobStore {
     const hasher = this.hasher(m.chunkSize, m.pieceSize);
     const expected = chunkDigestsHex(m);
     hasher.flush(); // each chunk hashed as it comes: the consumer waits for it
-    const pending: Promise<Buffer>[] = [];
-    const hashed: Promise<Buffer>[] = [];
     const reader = this.directReader();
-    let next = 0;
-    let out = 0;
-    const request = () => {
-      const i = next++;
+    // Into a fresh buffer per chunk (the consumer keeps it) by the chunk reader, else the client.
+    const chunk = inOrder(m.chunks, window, (i) => {
       const key = this.keys.chunk(ref.id, i);
-      // Into a fresh buffer per chunk (the consumer keeps it) by the chunk reader, else the client.
       const dest = reader?.usable ? Buffer.allocUnsafe(Math.min(m.chunkSize, m.size - i * m.chunkSize)) : undefined;
-      const p = dest ? this.chunkInto(ref.id, m, i, dest, reader!.read(key, dest)) : this.client.getBuffer(key).then((d) => checkedReply(ref.id, m, i, d));
-      p.catch(() => {}); // awaited below in order; avoid unhandled rejections if we stop early
-      pending.push(p);
-    };
+      return dest ? this.chunkInto(ref.id, m, i, dest, reader!.read(key, dest)) : this.client.getBuffer(key).then((d) => checkedReply(ref.id, m, i, d));
+    });
+    const hashed: Promise<Buffer>[] = [];
+    let out = 0;
     // Chunk i is hashed while chunk i - 1 is with the consumer.
     const verified = async (): Promise<Buffer> => {
       const data = await hashed.shift()!;
@@ -394,11 +356,8 @@ export class BlobStore {
       return data;
     };
     for (let i = 0; i < m.chunks; i++) {
-      while (next < m.chunks && pending.length < window) request();
-      const data = await pending.shift()!;
-      const check = hasher.add(data).then((d) => { checkChunk(ref.id, i, d, expected(i)); return data; });
-      check.catch(() => {}); // awaited in order by verified()
-      hashed.push(check);
+      const data = await chunk(i);
+      hashed.push(quiet(hasher.add(data).then((d) => { checkChunk(ref.id, i, d, expected(i)); return data; }))); // awaited in order by verified()
       if (hashed.length > 1) yield await verified();
     }
     while (out < m.chunks) yield await verified();
@@ -507,6 +466,26 @@ export class BlobStore {
   }
 }
 
+
+/** `p`, marked handled: it is awaited later, and stopping early must not make it an unhandled rejection. */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
+
+/**
+ * Chunk i's request, awaited in order: requests are made in order (`made` are those already made)
+ * and kept `ahead` ahead of the one awaited, and each is dropped once handed out so its reply can
+ * be collected.
+ */
+function inOrder<T>(count: number, ahead: number, request: (i: number) => Promise<T>, made: Promise<T>[] = []): (i: number) => Promise<T> {
+  return (i) => {
+    while (made.length < Math.min(count, i + ahead)) made.push(quiet(request(made.length)));
+    const p = made[i];
+    delete made[i];
+    return p;
+  };
+}
 
 /** Chunk i's reply, when it is there and as long as the manifest says; else the named error. */
 function checkedReply(blobId: string, m: BlobManifest, i: number, data: Buffer | null): Buffer {

@@ -41,6 +41,11 @@ interface Pending {
 
 type State = 'header' | 'payload' | 'discard' | 'trailer';
 
+/** Bytes of a GET's value that go into its destination (the rest of a longer value is dropped). */
+function kept(p: Pending): number {
+  return Math.min(p.total, p.dest!.length);
+}
+
 /** Reads values over its own connection; see the module comment. */
 export class ChunkReader {
   private socket: net.Socket | undefined;
@@ -83,6 +88,7 @@ export class ChunkReader {
 
   private connect(): net.Socket {
     const o = this.options;
+    const timeoutMs = o.connectTimeoutMs ?? 10_000;
     const socket = net.connect({
       ...(o.path ? { path: o.path } : { host: o.host, port: o.port, family: o.family }),
       onread: { buffer: () => this.target(), callback: (n: number, buf: Uint8Array) => this.received(n, buf) },
@@ -90,8 +96,8 @@ export class ChunkReader {
     socket.setNoDelay(true);
     // A host that drops packets would leave the reads pending for minutes (the OS's TCP retries).
     const timer = setTimeout(() => {
-      if (this.socket === socket) this.fail(new DirectReadError(`direct chunk connection: not connected after ${o.connectTimeoutMs ?? 10_000} ms`));
-    }, o.connectTimeoutMs ?? 10_000);
+      if (this.socket === socket) this.fail(new DirectReadError(`direct chunk connection: not connected after ${timeoutMs} ms`));
+    }, timeoutMs);
     timer.unref();
     socket.once('connect', () => clearTimeout(timer));
     socket.once('close', () => clearTimeout(timer));
@@ -113,19 +119,14 @@ export class ChunkReader {
   /** Where the next socket read goes: the value's destination while its bytes come, else scratch. */
   private target(): Uint8Array {
     const p = this.queue[0];
-    if (this.state === 'payload' && p?.dest) {
-      const end = Math.min(p.total, p.dest.length);
-      if (p.got < end) return p.dest.subarray(p.got, end);
-    }
+    if (this.state === 'payload' && p.got < kept(p)) return p.dest!.subarray(p.got, kept(p));
     return this.scratch;
   }
 
   private received(n: number, buf: Uint8Array): boolean {
     try {
       if (buf !== this.scratch) {
-        const p = this.queue[0];
-        p.got += n;
-        if (p.got === Math.min(p.total, p.dest!.length)) this.state = p.total > p.dest!.length ? 'discard' : 'trailer';
+        this.advance(this.queue[0], n); // read in place
         return true;
       }
       let at = 0;
@@ -152,11 +153,9 @@ export class ChunkReader {
         return end + 1;
       }
       case 'payload': {
-        const dest = p.dest!;
-        const take = Math.min(n - at, Math.min(p.total, dest.length) - p.got);
-        s.copy(dest, p.got, at, at + take);
-        p.got += take;
-        if (p.got === Math.min(p.total, dest.length)) this.state = p.total > dest.length ? 'discard' : 'trailer';
+        const take = Math.min(n - at, kept(p) - p.got);
+        s.copy(p.dest!, p.got, at, at + take);
+        this.advance(p, take);
         return at + take;
       }
       case 'discard': {
@@ -176,6 +175,12 @@ export class ChunkReader {
         return at + take;
       }
     }
+  }
+
+  /** `n` more bytes of `p`'s value are in its destination; past the last, on to what follows. */
+  private advance(p: Pending, n: number): void {
+    p.got += n;
+    if (p.got === kept(p)) this.state = p.total > p.got ? 'discard' : 'trailer';
   }
 
   private header(line: string): void {

@@ -1,8 +1,9 @@
 /**
  * Adam's state (iteration count, first and second moments) as named arrays, so a resumed run
  * continues exactly where it stopped. The layout is TF.js Adam's, which the native Adam
- * (models/native/adam-native.ts) shares: a state saved by either restores into the other. TensorFlow.js matches moments to variables by position, so
- * the names carry a zero-padded index that restores the order.
+ * (models/native/adam-native.ts) shares: a state saved by either restores into the other.
+ * TensorFlow.js matches moments to variables by position, so the names carry a zero-padded index
+ * that restores the order.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { adamBetaPower } from '../../models/optimizers.js';

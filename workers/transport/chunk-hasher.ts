@@ -55,7 +55,7 @@ export function mainThreadHasher(pieceSize: number): ChunkHasher {
 
 /**
  * Chunks per batch (one native call); their pieces are interleaved at the addon's width
- * (`sha256Lanes()`, 2-4).
+ * (`sha256Lanes()`, 1-4).
  */
 export const BATCH = 4;
 

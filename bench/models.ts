@@ -313,6 +313,18 @@ async function main(): Promise<void> {
         if (base) ratios.push(`ratio ${k} ${label} ${s.key} ${(t[k] / base).toFixed(3)}`);
       }
     }
+    if (choice === 'native') {
+      const { nativeSerialChoices } = await import('../models/native/convlstm-native.js');
+      const ch = nativeSerialChoices();
+      if (ch.length) {
+        console.log(`${label.padEnd(10)} layer calls under 64 M multiply-adds per step, timed on the pool and on one thread (best of 2 each), then run the faster way:`);
+        const ms = (v: number | null) => (v === null ? '-' : v.toFixed(2));
+        for (const e of ch) {
+          const [B, T, Cin, H, W, hid] = e.dims;
+          console.log(`${''.padEnd(10)}   ${e.kind.padEnd(9)} B,T,Cin,H,W,hidden ${[B, T, Cin, H, W, hid].join(',').padEnd(16)} pool ${ms(e.poolMs)} ms, one thread ${ms(e.serialMs)} ms -> ${e.serial === null ? 'undecided' : e.serial ? 'one thread' : 'pool'}`);
+        }
+      }
+    }
     const rss = process.resourceUsage().maxRSS * 1024;
     mem.push(`${label}: process peak RSS ${mb(rss)}${rss > rssBefore && rows.length > shapes.length ? ` (was ${mb(rssBefore)} before this backend)` : ''}` +
       (label === 'wasm' ? `, wasm heap ${mb(wasmHeapBytes())}` : ''));

@@ -22,7 +22,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerConvLstmImpl, type ConvLstmLayerImpl, type ConvLstmLayerResult } from '../convlstm/layer-impl.js';
 import { NativeKernelError } from './errors.js';
-import { loadNativeAddon, type NativeAddon, type NativeState } from './loader.js';
+import { loadNativeAddon, type NativeAddon, type NativeSerialChoice, type NativeState } from './loader.js';
 
 /** What nativeAvailable() reports. */
 export interface NativeStatus {
@@ -73,19 +73,31 @@ export function setNativeThreads(n: number): number {
   return addonOrThrow().setThreads(n);
 }
 
-/** Default of {@link setNativeSerialBelow} (also env GRIDCAST_NATIVE_SERIAL_MACS). */
-export const NATIVE_SERIAL_BELOW_DEFAULT = 16e6;
+/** Default of {@link setNativeSerialBelow} (also env GRIDCAST_NATIVE_SERIAL_MACS=auto). */
+export const NATIVE_SERIAL_BELOW_DEFAULT = 'auto';
 
 /**
- * Layer calls with fewer than `macs` multiply-adds per time step run on the calling thread alone
- * (default 16e6: the seed's tiny shape is faster on one core; see addon.cc). 0 = always use every
- * thread. Results are the same bits either way. Returns the new value.
+ * Which layer calls run on the calling thread alone instead of the pool. 'auto' (the default):
+ * call shapes under 64e6 multiply-adds per time step are timed both ways on their first calls and
+ * then run the faster way (which one wins depends on the machine; see addon.cc). A number: calls
+ * under `macs` multiply-adds per step run serially, the rest on the pool (0 = always every thread).
+ * Results are the same bits either way. Returns the new setting.
  */
-export function setNativeSerialBelow(macs: number): number {
+export function setNativeSerialBelow(macs: number | 'auto'): number | 'auto' {
+  if (macs === 'auto') {
+    addonOrThrow().setSerialBelow(-1);
+    return 'auto';
+  }
   if (!Number.isFinite(macs) || macs < 0) {
-    throw new NativeKernelError(`serial threshold must be a finite number >= 0, got ${macs}`, { field: 'serialBelow' });
+    throw new NativeKernelError(`serial threshold must be 'auto' or a finite number >= 0, got ${macs}`, { field: 'serialBelow' });
   }
   return addonOrThrow().setSerialBelow(macs);
+}
+
+/** Auto mode's serial-or-pool timings and decisions per layer call shape ([] without the addon). */
+export function nativeSerialChoices(): NativeSerialChoice[] {
+  const { addon } = loadNativeAddon();
+  return addon ? addon.serialChoices() : [];
 }
 
 /** Forces an instruction set: 'auto' | 'avx512' | 'avx2' | 'portable' (also env GRIDCAST_ISA). */

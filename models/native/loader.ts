@@ -30,6 +30,20 @@ export interface NativeInfo {
   isas: string[];
 }
 
+/** One call shape's serial-or-pool timing in auto mode (`setSerialBelow(-1)`, the default). */
+export interface NativeSerialChoice {
+  /** 'forward' (gradients recorded), 'inference' or 'backward'. */
+  kind: 'forward' | 'inference' | 'backward';
+  /** [B, T, Cin, H, W, hidden, kh, kw, hasBias] */
+  dims: number[];
+  threads: number;
+  /** Best time of the trial calls on the pool / on the calling thread (null before the first). */
+  poolMs: number | null;
+  serialMs: number | null;
+  /** The decision: true = serial, false = pool, null = still timing. */
+  serial: boolean | null;
+}
+
 /** The addon's functions (src/addon.cc). Arrays are written in place; arguments are validated there. */
 export interface NativeAddon {
   info(): NativeInfo;
@@ -37,8 +51,13 @@ export interface NativeAddon {
   setThreads(n: number): number;
   /** Forces an instruction set ('auto' | 'avx512' | 'avx2' | 'portable'); returns the one chosen. */
   setIsa(name: string): string;
-  /** Layer calls under `macs` multiply-adds per time step run on the calling thread; returns it. */
+  /**
+   * Layer calls under `macs` multiply-adds per time step run on the calling thread, the rest on the
+   * pool; -1 = auto (default: small call shapes are timed both ways, then run the faster). Returns it.
+   */
   setSerialBelow(macs: number): number;
+  /** Auto mode's timings and decisions per call shape so far. */
+  serialChoices(): NativeSerialChoice[];
   /** dims = [B, T, Cin, H, W, hidden, kh, kw, hasBias]; returns the saved state when `keep`. */
   forward(
     dims: number[], x: Float32Array, kernel: Float32Array, bias: Float32Array | null, h0: Float32Array,

@@ -6,9 +6,15 @@
 #include <napi.h>
 
 #include <algorithm>
+#include <array>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -135,36 +141,125 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, poolThreads());
 }
 
-// Layer calls with fewer multiply-adds per time step than this run on the calling thread alone.
-// Measured at the seed's shape (4,5,2,12,12,14,2: 4.6 and 8.1 M per step in its two layers),
-// bench:models, 1 vs 2 threads interleaved, 2026-11-27: training step 6.0-6.2 ms against
-// 6.6-6.9, forward 1.9-2.0 against 2.1 ms: at that size waking the second core, the per-region
-// hand-offs and moving h_t between the cores' caches cost more than the second core gives. The
-// next shape up (8,10,4,32,32,32,2: 340 M per step) is ~1.8x faster on two. Results do not
-// change: items run in order on one thread, as with GRIDCAST_THREADS=1 (kernels.inc).
-// GRIDCAST_NATIVE_SERIAL_MACS overrides it; 0 = always use the pool.
-double serialBelowMacs = [] {
+// Tiny layer calls can be faster on the calling thread alone than on the pool: waking the other
+// cores, the per-region hand-offs and moving h_t between the cores' caches can cost more than the
+// other cores add. Which way wins depends on the machine, not only on the size: at the seed's shape
+// (4,5,2,12,12,14,2: 4.6 and 8.1 M multiply-adds per step in its two layers), bench:models with
+// PyTorch interleaved, training step serial vs pool: AMD EPYC Zen 3 (2026-11-27 02:00) 12.5-12.7 ms
+// vs 14.9-15.3 (serial faster); a Xeon with AVX-512 (2026-11-27 04:15) 8.6-9.1 ms vs 5.8-6.6 (pool
+// faster: ratio to PyTorch 0.53-0.56 vs 0.42-0.43). A fixed threshold was right on one and wrong on
+// the other, so by default ("auto") each call shape under AUTO_MAX_MACS per step is timed both ways
+// on its first calls and then runs the faster way (as cudnn.benchmark picks algorithms); larger ones
+// always use the pool (the next shape up, 340 M per step, is ~1.8x faster on two cores). Results do
+// not change: items run in order on one thread, as with GRIDCAST_THREADS=1 (kernels.inc).
+// GRIDCAST_NATIVE_SERIAL_MACS=n (or setSerialBelow(n)) replaces this with a fixed rule: calls under
+// n multiply-adds per step run serially, the rest on the pool (0 = always the pool).
+constexpr double AUTO_MAX_MACS = 64e6;
+double serialBelowMacs = [] {  // < 0: auto
   const char* env = std::getenv("GRIDCAST_NATIVE_SERIAL_MACS");
-  if (env != nullptr) {
+  if (env != nullptr && *env != '\0' && std::strcmp(env, "auto") != 0) {
     char* end = nullptr;
     double v = std::strtod(env, &end);
     if (end != env && *end == '\0' && v >= 0) return v;
   }
-  return 16e6;
+  return -1.0;
 }();
 
-bool smallLayer(const Dims& d) {
-  const double macs = static_cast<double>(d.B) * d.H * d.W * d.kh * d.kw * (d.Cin + d.hid) * 4.0 * d.hid;
-  return macs < serialBelowMacs;
+double layerMacs(const Dims& d) {
+  return static_cast<double>(d.B) * d.H * d.W * d.kh * d.kw * (d.Cin + d.hid) * 4.0 * d.hid;
 }
 
-// setSerialBelow(macs) -> macs: layer calls under `macs` multiply-adds per step run single-threaded.
+// Auto mode's timings per call shape: call 0 (buffer allocation, first touches) runs on the pool
+// untimed, calls 1..2*AUTO_TRIALS alternate serial and pool, and the better best-of-AUTO_TRIALS
+// decides for every later call of that shape (and kind, and thread count).
+constexpr int AUTO_TRIALS = 2;
+enum CallKind { kForwardTrain = 0, kForwardInfer = 1, kBackward = 2 };
+struct AutoEntry {
+  int calls = 0;
+  double best[2] = {1e300, 1e300};  // [pool, serial] milliseconds
+  int serial = -1;                  // decision: -1 undecided, 0 pool, 1 serial
+};
+using AutoKey = std::array<int, 11>;
+std::mutex autoMu;
+std::map<AutoKey, AutoEntry> autoTable;
+
+// Chooses serial or pool for one layer call and, while auto mode is still deciding for its shape,
+// times it: record() after the call completed (a call that throws is not counted).
+class ModeScope {
+ public:
+  ModeScope(const Dims& d, CallKind kind) {
+    bool serial = false;
+    const double macs = layerMacs(d);
+    if (serialBelowMacs >= 0) {
+      serial = macs < serialBelowMacs;
+    } else if (macs < AUTO_MAX_MACS && poolThreads() > 1) {
+      key_ = {kind, d.B, d.T, d.Cin, d.H, d.W, d.hid, d.kh, d.kw, d.hasBias ? 1 : 0, poolThreads()};
+      std::lock_guard<std::mutex> lock(autoMu);
+      AutoEntry& e = autoTable[key_];
+      if (e.serial >= 0) {
+        serial = e.serial == 1;
+      } else {
+        trial_ = e.calls++;
+        serial = trial_ % 2 == 1;
+        if (trial_ > 0) t0_ = std::chrono::steady_clock::now();
+      }
+    }
+    scope_.emplace(serial);
+  }
+  void record() {
+    if (trial_ <= 0) return;
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0_).count();
+    std::lock_guard<std::mutex> lock(autoMu);
+    AutoEntry& e = autoTable[key_];
+    if (e.serial >= 0) return;
+    double& best = e.best[trial_ % 2];
+    best = std::min(best, ms);
+    if (trial_ >= 2 * AUTO_TRIALS) e.serial = e.best[1] < e.best[0] ? 1 : 0;
+  }
+
+ private:
+  AutoKey key_{};
+  int trial_ = -1;
+  std::chrono::steady_clock::time_point t0_;
+  std::optional<SerialScope> scope_;
+};
+
+// serialChoices() -> [{ kind, dims, threads, poolMs, serialMs, serial: true|false|null }]: auto
+// mode's timings and decisions so far (for benchmarks and diagnostics).
+Napi::Value SerialChoices(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::lock_guard<std::mutex> lock(autoMu);
+  Napi::Array out = Napi::Array::New(env, autoTable.size());
+  uint32_t i = 0;
+  static const char* kinds[] = {"forward", "inference", "backward"};
+  for (const auto& [k, e] : autoTable) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("kind", kinds[k[0]]);
+    Napi::Array dims = Napi::Array::New(env, 9);
+    for (uint32_t j = 0; j < 9; ++j) dims.Set(j, k[j + 1]);
+    o.Set("dims", dims);
+    o.Set("threads", k[10]);
+    o.Set("poolMs", e.best[0] < 1e300 ? Napi::Value(Napi::Number::New(env, e.best[0])) : env.Null());
+    o.Set("serialMs", e.best[1] < 1e300 ? Napi::Value(Napi::Number::New(env, e.best[1])) : env.Null());
+    o.Set("serial", e.serial < 0 ? env.Null() : Napi::Value(Napi::Boolean::New(env, e.serial == 1)));
+    out.Set(i++, o);
+  }
+  return out;
+}
+
+// setSerialBelow(macs) -> macs: layer calls under `macs` multiply-adds per step run single-threaded,
+// the rest on the pool; -1 = auto (the default; timings start over). Returns the setting.
 Napi::Value SetSerialBelow(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "macs must be a number");
   const double v = info[0].As<Napi::Number>().DoubleValue();
-  if (!(v >= 0) || !std::isfinite(v)) throw Napi::RangeError::New(env, "macs must be a finite number >= 0, got " + info[0].ToString().Utf8Value());
+  if (!(v >= 0 || v == -1) || !std::isfinite(v))
+    throw Napi::RangeError::New(env, "macs must be a finite number >= 0 (or -1 for auto), got " + info[0].ToString().Utf8Value());
   serialBelowMacs = v;
+  if (v < 0) {
+    std::lock_guard<std::mutex> lock(autoMu);
+    autoTable.clear();
+  }
   return Napi::Number::New(env, serialBelowMacs);
 }
 
@@ -198,8 +293,9 @@ Napi::Value Forward(const Napi::CallbackInfo& info) {
   Saved* s = new Saved();
   try {
     s->k = current();
-    SerialScope serial(smallLayer(d));
+    ModeScope mode(d, keep ? kForwardTrain : kForwardInfer);
     s->k->forward(d, x, w, b, h0, c0, out, hT, cT, keep, *s);
+    mode.record();
   } catch (const std::bad_alloc&) {
     delete s;
     throw Napi::Error::New(env, "out of memory in the native ConvLSTM forward pass");
@@ -240,8 +336,9 @@ Napi::Value Backward(const Napi::CallbackInfo& info) {
   float* dh0 = const_cast<float*>(floats(info, 8, "dh0", st));
   float* dc0 = const_cast<float*>(floats(info, 9, "dc0", st));
   try {
-    SerialScope serial(smallLayer(d));
+    ModeScope mode(d, kBackward);
     h->s->k->backward(*h->s, w, dOut, dhT, dcT, dx, dw, db, dh0, dc0);
+    mode.record();
   } catch (const std::bad_alloc&) {
     freeHandle(env, h);
     throw Napi::Error::New(env, "out of memory in the native ConvLSTM backward pass");
@@ -406,6 +503,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa));
   exports.Set("setSerialBelow", Napi::Function::New(env, SetSerialBelow));
+  exports.Set("serialChoices", Napi::Function::New(env, SerialChoices));
   exports.Set("forward", Napi::Function::New(env, Forward));
   exports.Set("backward", Napi::Function::New(env, Backward));
   exports.Set("release", Napi::Function::New(env, Release));

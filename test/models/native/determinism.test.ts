@@ -4,7 +4,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NATIVE_SERIAL_BELOW_DEFAULT, runNativeConvLstm, setNativeSerialBelow, setNativeThreads } from '../../../models/native/convlstm-native.js';
+import {
+  NATIVE_SERIAL_BELOW_DEFAULT, nativeSerialChoices, runNativeConvLstm, setNativeSerialBelow, setNativeThreads,
+} from '../../../models/native/convlstm-native.js';
 import { type Case, makeInputs, valuesAndGrads } from './reference.js';
 import { skipReason, useCpu } from './setup.js';
 
@@ -45,6 +47,39 @@ describe.skipIf(skipReason !== '')('native ConvLSTM determinism', () => {
     results[1]!.values.forEach((v, i) => expect(Buffer.from(v.buffer).equals(Buffer.from(results[0]!.values[i]!.buffer))).toBe(true));
     results[1]!.grads.forEach((g, i) => expect(Buffer.from(g.buffer).equals(Buffer.from(results[0]!.grads[i]!.buffer))).toBe(true));
     expect(() => setNativeSerialBelow(-1)).toThrow(/serial threshold/);
+    tf.dispose(Object.values(inputs).filter((t): t is tf.Tensor => t !== null));
+  });
+
+  it('auto mode times a small call shape both ways, then keeps one; the bits never change', () => {
+    const c: Case = { B: 1, T: 2, Cin: 2, H: 7, W: 5, hid: 6, kh: 3, kw: 1, bias: false };
+    const inputs = makeInputs(c, 91);
+    expect(setNativeThreads(2)).toBe(2);
+    expect(setNativeSerialBelow('auto')).toBe('auto');
+    const dims = [1, 2, 2, 7, 5, 6, 3, 1, 0];
+    const mine = () => nativeSerialChoices().filter((e) => e.dims.join() === dims.join());
+    expect(mine()).toEqual([]);
+    // Each round: one inference call, one forward with gradients recorded, one backward.
+    const results = Array.from({ length: 7 }, () => valuesAndGrads(runNativeConvLstm, inputs, 5));
+    for (const other of results.slice(1)) {
+      other.values.forEach((v, i) => expect(Buffer.from(v.buffer).equals(Buffer.from(results[0]!.values[i]!.buffer))).toBe(true));
+      other.grads.forEach((g, i) => expect(Buffer.from(g.buffer).equals(Buffer.from(results[0]!.grads[i]!.buffer))).toBe(true));
+    }
+    const choices = mine();
+    expect(choices.map((e) => e.kind).sort()).toEqual(['backward', 'forward', 'inference']);
+    for (const e of choices) {
+      expect(e.threads).toBe(2);
+      expect(typeof e.serial).toBe('boolean');
+      expect(e.poolMs).toBeGreaterThan(0);
+      expect(e.serialMs).toBeGreaterThan(0);
+      expect(e.serial).toBe(e.serialMs! < e.poolMs!);
+    }
+    // A fixed threshold replaces auto mode; going back to auto starts the timings over.
+    expect(setNativeSerialBelow(0)).toBe(0);
+    valuesAndGrads(runNativeConvLstm, inputs, 5);
+    expect(mine()).toHaveLength(3);
+    expect(setNativeSerialBelow('auto')).toBe('auto');
+    expect(mine()).toEqual([]);
+    setNativeSerialBelow(0);
     tf.dispose(Object.values(inputs).filter((t): t is tf.Tensor => t !== null));
   });
 });

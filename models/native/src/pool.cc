@@ -35,7 +35,6 @@ struct Job {
   bool eachThread = false;  // every thread runs exactly one item (used by the FMA peak benchmark)
   std::atomic<int> next{0};
   std::atomic<int> done{0};
-  std::atomic<bool> sleeping{false};  // the caller waits on `cv` (after a short spin)
   std::mutex m;
   std::condition_variable cv;
 
@@ -44,7 +43,14 @@ struct Job {
       int i = next.fetch_add(1, std::memory_order_relaxed);
       if (i >= n) return;
       (*fn)(i);
-      if (done.fetch_add(1, std::memory_order_acq_rel) + 1 == n && sleeping.load(std::memory_order_acquire)) {
+      // The thread that completes the last item always notifies under the mutex. It used to skip
+      // that unless the caller had set a `sleeping` flag, but the caller's store of the flag and its
+      // load of `done` (and this thread's increment and load of the flag) form a store-load pair
+      // that x86 may reorder: both sides could read the other's old value and the caller slept
+      // forever with every item done (seen once, 2026-11-27: a hung A/B benchmark, the caller in
+      // cv.wait, the worker idle). Under the mutex the caller either sees done == n before it
+      // sleeps or is woken by this notify; one uncontended lock per parallel region.
+      if (done.fetch_add(1, std::memory_order_acq_rel) + 1 == n) {
         std::lock_guard<std::mutex> lk(m);
         cv.notify_one();
       }
@@ -60,7 +66,6 @@ struct Job {
       cpuRelax();
     }
     std::unique_lock<std::mutex> lk(m);
-    sleeping.store(true, std::memory_order_release);
     cv.wait(lk, [&] { return done.load(std::memory_order_acquire) >= n; });
   }
 };

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   NATIVE_SERIAL_BELOW_DEFAULT, nativeSerialChoices, runNativeConvLstm, setNativeSerialBelow, setNativeThreads,
 } from '../../../models/native/convlstm-native.js';
+import { loadNativeAddon } from '../../../models/native/loader.js';
 import { type Case, makeInputs, valuesAndGrads } from './reference.js';
 import { skipReason, useCpu } from './setup.js';
 
@@ -82,4 +83,25 @@ describe.skipIf(skipReason !== '')('native ConvLSTM determinism', () => {
     setNativeSerialBelow(0);
     tf.dispose(Object.values(inputs).filter((t): t is tf.Tensor => t !== null));
   });
+
+  it('survives many back-to-back short parallel regions (no lost wake-up)', () => {
+    // A regression guard for the pool's completion hand-off: the caller once slept forever with
+    // every item done (a store-load race between the caller and the worker that finished the last
+    // item; pool.cc). Races are probabilistic, so this cannot prove their absence: it runs 20000
+    // three-item regions (the fused loss over three 32768-element chunks) on two threads and
+    // checks every result; a hang fails it by the test timeout.
+    const addon = loadNativeAddon().addon as unknown as { maskedLoss(p: Float32Array, t: Float32Array, mae: boolean): [number, number] };
+    expect(setNativeThreads(2)).toBe(2);
+    const n = 3 * 32768;
+    const pred = new Float32Array(n).map((_, i) => Math.sin(i));
+    const target = new Float32Array(n).map((_, i) => (i % 7 === 0 ? NaN : Math.cos(i)));
+    const first = addon.maskedLoss(pred, target, false);
+    let same = 0;
+    for (let i = 0; i < 20000; i++) {
+      const r = addon.maskedLoss(pred, target, false);
+      if (r[0] === first[0] && r[1] === first[1]) same++;
+    }
+    expect(same).toBe(20000);
+  }, 60_000);
 });
+

@@ -37,6 +37,7 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { adamImplementation, ConvLSTM, createAdamOptimizer, maskedMse, selectBackend, type BackendChoice } from '../models/index.js';
+import { NATIVE_AUTO_MAX_MACS, nativeSerialChoices } from '../models/native/convlstm-native.js';
 import { trainStep } from '../pipeline/train/train-step.js';
 
 interface Shape { B: number; T: number; C: number; H: number; W: number; hid: number; layers: number; key: string }
@@ -64,16 +65,21 @@ function parseShapes(spec: string): Shape[] {
 }
 
 /** Multiply-accumulates of one forward pass (the convolutions; 3x3 kernels). */
+/** Multiply-adds of layer l's convolution per time step. */
+function layerStepMacs(s: Shape, l: number): number {
+  return s.B * s.H * s.W * 9 * ((l === 0 ? s.C : s.hid) + s.hid) * 4 * s.hid;
+}
+
 function forwardMacs(s: Shape): number {
   let macs = 0;
-  for (let l = 0; l < s.layers; l++) macs += s.B * s.T * s.H * s.W * 9 * ((l === 0 ? s.C : s.hid) + s.hid) * 4 * s.hid;
+  for (let l = 0; l < s.layers; l++) macs += s.T * layerStepMacs(s, l);
   return macs;
 }
 
 /** Calls the native layer spends choosing serial or pool for a small call shape (addon.cc: 1 + 2x2). */
 const AUTO_TUNE_CALLS = 5;
 function hasAutoTunedLayer(s: Shape): boolean {
-  for (let l = 0; l < s.layers; l++) if (s.B * s.H * s.W * 9 * ((l === 0 ? s.C : s.hid) + s.hid) * 4 * s.hid < 64e6) return true;
+  for (let l = 0; l < s.layers; l++) if (layerStepMacs(s, l) < NATIVE_AUTO_MAX_MACS) return true;
   return false;
 }
 
@@ -276,6 +282,7 @@ async function main(): Promise<void> {
       const pt: Record<Kind, number[][]> = { forward: torches.map(() => []), train_step: torches.map(() => []) };
       const t: Record<Kind, number> = { forward: 0, train_step: 0 };
       const pairedPct: Partial<Record<Kind, number>> = {};
+      const flops = { forward: FLOPS_PER_MAC.forward * macs, train_step: FLOPS_PER_MAC.train_step * macs };
       const notes: string[] = [];
       for (const kind of KINDS) {
         // Warm-up (kernel set-up, XNNPACK operator caches, JIT, buffer caches). A measurement whose
@@ -301,12 +308,9 @@ async function main(): Promise<void> {
           // The FMA peak again just before each of our native runs (then the pause): on a shared
           // machine what the cores deliver moves by 2x within minutes (2026-11-27: 88-340 GFLOP/s in
           // one run), so each run's GFLOP/s is also compared with the peak of that moment.
-          if (choice === 'native' && fmaPeak) {
-            runPeaks.push(fmaPeak(0.1));
-            if (!measureTorch) await sleep(PAUSE_MS);
-          }
+          if (choice === 'native' && fmaPeak) runPeaks.push(fmaPeak(0.1));
           // A short pause before each side's run: OpenMP's spinning workers (and ours) go idle first.
-          if (measureTorch) await sleep(PAUSE_MS);
+          if (measureTorch || runPeaks.length) await sleep(PAUSE_MS);
           ts.push(seconds(ours[kind]));
           if (measureTorch) {
             for (const [i, tr] of torches.entries()) {
@@ -317,13 +321,12 @@ async function main(): Promise<void> {
           }
         }
         t[kind] = median(ts);
-        if (runPeaks.length === ts.length) pairedPct[kind] = median(ts.map((ti, i) => (100 * FLOPS_PER_MAC[kind] * macs / ti / 1e9) / runPeaks[i]!));
+        if (runPeaks.length === ts.length) pairedPct[kind] = median(ts.map((ti, i) => (100 * flops[kind] / ti / 1e9) / runPeaks[i]!));
       }
       ours.dispose();
       if (measureTorch) torchT.set(s.key, pt);
       if (choice === 'native') await samplePeak();
       rows.push({ label, s, t });
-      const flops = { forward: FLOPS_PER_MAC.forward * macs, train_step: FLOPS_PER_MAC.train_step * macs };
       const parts = KINDS.map((k) => {
         const base = torchBase(s.key, k);
         const gf = flops[k] / t[k] / 1e9;
@@ -339,10 +342,9 @@ async function main(): Promise<void> {
       }
     }
     if (choice === 'native') {
-      const { nativeSerialChoices } = await import('../models/native/convlstm-native.js');
       const ch = nativeSerialChoices();
       if (ch.length) {
-        console.log(`${label.padEnd(10)} layer calls under 64 M multiply-adds per step, timed on the pool and on one thread (best of 2 each), then run the faster way:`);
+        console.log(`${label.padEnd(10)} layer calls under ${NATIVE_AUTO_MAX_MACS / 1e6} M multiply-adds per step, timed on the pool and on one thread (best of 2 each), then run the faster way:`);
         const ms = (v: number | null) => (v === null ? '-' : v.toFixed(2));
         for (const e of ch) {
           const [B, T, Cin, H, W, hid] = e.dims;

@@ -73,6 +73,9 @@ export function setNativeThreads(n: number): number {
   return addonOrThrow().setThreads(n);
 }
 
+/** Call shapes under this many multiply-adds per time step are timed in auto mode (AUTO_MAX_MACS in src/addon.cc). */
+export const NATIVE_AUTO_MAX_MACS = 64e6;
+
 /** Default of {@link setNativeSerialBelow} (also env GRIDCAST_NATIVE_SERIAL_MACS=auto). */
 export const NATIVE_SERIAL_BELOW_DEFAULT = 'auto';
 

@@ -1,11 +1,12 @@
-// Thread pool. Each parallel region is a Job (items claimed through an atomic counter, completion
-// counted per item); the calling thread works on it too and returns as soon as every item is done.
+// Thread pool. Each parallel region is a Job (items claimed through atomic counters, one home range
+// per thread, completion counted per item); the calling thread works on it too and returns as soon as every item is done.
 // It never waits for a worker merely to wake up: on a loaded machine a sleeping worker may not be
 // scheduled for milliseconds, and the caller simply takes its items. Workers hold the job through a
 // shared_ptr, so one that wakes late finds no items left and touches nothing of the finished job.
 // Results never depend on which thread ran an item (see kernels.inc), hence determinism.
 #include "pool.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -29,32 +30,61 @@ inline void cpuRelax() {
 
 thread_local int serialDepth = 0;  // > 0 inside a SerialScope on this thread
 
+// Items are split into one contiguous home range per thread (thread k: [k*n/P, (k+1)*n/P)); a
+// thread claims from its own range first and then helps the others, each range through its own
+// counter on its own cache line. The same thread therefore gets the same rows in successive
+// regions (time steps), so the Z rows, cell states and outputs it wrote in step t are in its own
+// cache when step t+1 reads them, instead of in the other core's (a single shared counter dealt the
+// rows out alternately). Stealing keeps a preempted thread from stalling the region.
+struct alignas(64) Range {
+  std::atomic<int> next{0};
+  int end = 0;
+};
+
 struct Job {
   const std::function<void(int)>* fn = nullptr;
   int n = 0;
   bool eachThread = false;  // every thread runs exactly one item (used by the FMA peak benchmark)
-  std::atomic<int> next{0};
+  int parts = 1;
+  std::unique_ptr<Range[]> ranges;
   std::atomic<int> done{0};
   std::mutex m;
   std::condition_variable cv;
 
-  void work(bool onePerThread) {
-    for (;;) {
-      int i = next.fetch_add(1, std::memory_order_relaxed);
-      if (i >= n) return;
-      (*fn)(i);
-      // The thread that completes the last item always notifies under the mutex. It used to skip
-      // that unless the caller had set a `sleeping` flag, but the caller's store of the flag and its
-      // load of `done` (and this thread's increment and load of the flag) form a store-load pair
-      // that x86 may reorder: both sides could read the other's old value and the caller slept
-      // forever with every item done (seen once, 2026-11-27: a hung A/B benchmark, the caller in
-      // cv.wait, the worker idle). Under the mutex the caller either sees done == n before it
-      // sleeps or is woken by this notify; one uncontended lock per parallel region.
-      if (done.fetch_add(1, std::memory_order_acq_rel) + 1 == n) {
-        std::lock_guard<std::mutex> lk(m);
-        cv.notify_one();
+  void init(int count, int threads, bool each) {
+    n = count;
+    eachThread = each;
+    parts = std::max(1, std::min(threads, count));
+    ranges.reset(new Range[parts]);
+    for (int k = 0; k < parts; ++k) {
+      ranges[k].next.store(static_cast<int>(static_cast<long>(count) * k / parts), std::memory_order_relaxed);
+      ranges[k].end = static_cast<int>(static_cast<long>(count) * (k + 1) / parts);
+    }
+  }
+
+  // `self` is the thread's index (caller 0, workers 1..); its home range first, then the others'.
+  void work(int self, bool onePerThread) {
+    for (int r = 0; r < parts; ++r) {
+      Range& range = ranges[(self + r) % parts];
+      for (;;) {
+        if (range.next.load(std::memory_order_relaxed) >= range.end) break;
+        const int i = range.next.fetch_add(1, std::memory_order_relaxed);
+        if (i >= range.end) break;
+        (*fn)(i);
+        // The thread that completes the last item always notifies under the mutex. It used to
+        // skip that unless the caller had set a `sleeping` flag, but the caller's store of the flag
+        // and its load of `done` (and this thread's increment and load of the flag) form a
+        // store-load pair that x86 may reorder: both sides could read the other's old value and
+        // the caller slept forever with every item done (seen once, 2026-11-27: a hung A/B
+        // benchmark, the caller in cv.wait, the worker idle). Under the mutex the caller either
+        // sees done == n before it sleeps or is woken by this notify; one uncontended lock per
+        // parallel region.
+        if (done.fetch_add(1, std::memory_order_acq_rel) + 1 == n) {
+          std::lock_guard<std::mutex> lk(m);
+          cv.notify_one();
+        }
+        if (onePerThread) return;
       }
-      if (onePerThread) return;
     }
   }
 
@@ -79,7 +109,7 @@ struct Pool {
   std::atomic<uint64_t> published{0};
   bool stop = false;
 
-  void worker() {
+  void worker(int self) {
     uint64_t seen = 0;
     for (;;) {
       // Spin briefly before sleeping: BPTT launches several regions per time step back to back.
@@ -92,14 +122,14 @@ struct Pool {
         seen = generation;
         j = job;
       }
-      if (j) j->work(j->eachThread);
+      if (j) j->work(self, j->eachThread);
     }
   }
 
   void start(int threads) {
     stopAll();
     stop = false;
-    for (int t = 1; t < threads; ++t) workers.emplace_back([this] { worker(); });
+    for (int t = 1; t < threads; ++t) workers.emplace_back([this, t] { worker(t); });
   }
 
   void stopAll() {
@@ -120,8 +150,7 @@ struct Pool {
     }
     auto j = std::make_shared<Job>();
     j->fn = &f;
-    j->n = count;
-    j->eachThread = each;
+    j->init(count, static_cast<int>(workers.size()) + 1, each);
     {
       std::lock_guard<std::mutex> lk(m);
       job = j;
@@ -129,7 +158,7 @@ struct Pool {
       published.store(generation, std::memory_order_release);
     }
     cv.notify_all();
-    j->work(each);
+    j->work(0, each);
     j->wait();
     std::lock_guard<std::mutex> lk(m);
     if (job == j) job.reset();

@@ -37,7 +37,7 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { adamImplementation, ConvLSTM, createAdamOptimizer, maskedMse, selectBackend, type BackendChoice } from '../models/index.js';
-import { NATIVE_AUTO_MAX_MACS, nativeSerialChoices } from '../models/native/convlstm-native.js';
+import { nativeAutoMaxMacs, nativeSerialChoices } from '../models/native/convlstm-native.js';
 import { trainStep } from '../pipeline/train/train-step.js';
 
 interface Shape { B: number; T: number; C: number; H: number; W: number; hid: number; layers: number; key: string }
@@ -79,7 +79,7 @@ function forwardMacs(s: Shape): number {
 /** Calls the native layer spends choosing serial or pool for a small call shape (addon.cc: 1 + 2x2). */
 const AUTO_TUNE_CALLS = 5;
 function hasAutoTunedLayer(s: Shape): boolean {
-  for (let l = 0; l < s.layers; l++) if (layerStepMacs(s, l) < NATIVE_AUTO_MAX_MACS) return true;
+  for (let l = 0; l < s.layers; l++) if (layerStepMacs(s, l) < nativeAutoMaxMacs()) return true;
   return false;
 }
 
@@ -344,7 +344,7 @@ async function main(): Promise<void> {
     if (choice === 'native') {
       const ch = nativeSerialChoices();
       if (ch.length) {
-        console.log(`${label.padEnd(10)} layer calls under ${NATIVE_AUTO_MAX_MACS / 1e6} M multiply-adds per step, timed on the pool and on one thread (best of 2 each), then run the faster way:`);
+        console.log(`${label.padEnd(10)} layer calls under ${nativeAutoMaxMacs() / 1e6} M multiply-adds per step, timed on the pool and on one thread (best of 2 each), then run the faster way:`);
         const ms = (v: number | null) => (v === null ? '-' : v.toFixed(2));
         for (const e of ch) {
           const [B, T, Cin, H, W, hid] = e.dims;

@@ -73,15 +73,18 @@ export function setNativeThreads(n: number): number {
   return addonOrThrow().setThreads(n);
 }
 
-/** Call shapes under this many multiply-adds per time step are timed in auto mode (AUTO_MAX_MACS in src/addon.cc). */
-export const NATIVE_AUTO_MAX_MACS = 64e6;
+/** Auto mode times layer call shapes under this many multiply-adds per time step (0 without the addon). */
+export function nativeAutoMaxMacs(): number {
+  const { addon } = loadNativeAddon();
+  return addon ? addon.info().autoMaxMacs : 0;
+}
 
 /** Default of {@link setNativeSerialBelow} (also env GRIDCAST_NATIVE_SERIAL_MACS=auto). */
 export const NATIVE_SERIAL_BELOW_DEFAULT = 'auto';
 
 /**
  * Which layer calls run on the calling thread alone instead of the pool. 'auto' (the default):
- * call shapes under 64e6 multiply-adds per time step are timed both ways on their first calls and
+ * call shapes under {@link nativeAutoMaxMacs} (64e6) multiply-adds per time step are timed both ways on their first calls and
  * then run the faster way (which one wins depends on the machine; see addon.cc). A number: calls
  * under `macs` multiply-adds per step run serially, the rest on the pool (0 = always every thread).
  * Results are the same bits either way. Returns the new setting.

@@ -28,6 +28,8 @@ export interface NativeInfo {
   threads: number;
   /** Instruction sets this CPU can run, fastest first. */
   isas: string[];
+  /** Auto mode times layer call shapes under this many multiply-adds per time step (serial or pool). */
+  autoMaxMacs: number;
 }
 
 /** One call shape's serial-or-pool timing in auto mode (`setSerialBelow(-1)`, the default). */

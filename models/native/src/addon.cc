@@ -117,6 +117,10 @@ size_t sz(std::initializer_list<int> dims) {
   return n;
 }
 
+// Call shapes under this many multiply-adds per time step are timed in auto mode (see ModeScope
+// below); info().autoMaxMacs reports it to TypeScript (bench:models), so it is defined once.
+constexpr double AUTO_MAX_MACS = 64e6;
+
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
@@ -127,6 +131,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   uint32_t i = 0;
   for (const Kernels* k : availableKernels()) isas.Set(i++, k->name);
   o.Set("isas", isas);
+  o.Set("autoMaxMacs", AUTO_MAX_MACS);
   return o;
 }
 
@@ -154,7 +159,6 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
 // not change: items run in order on one thread, as with GRIDCAST_THREADS=1 (kernels.inc).
 // GRIDCAST_NATIVE_SERIAL_MACS=n (or setSerialBelow(n)) replaces this with a fixed rule: calls under
 // n multiply-adds per step run serially, the rest on the pool (0 = always the pool).
-constexpr double AUTO_MAX_MACS = 64e6;
 double serialBelowMacs = [] {  // < 0: auto
   const char* env = std::getenv("GRIDCAST_NATIVE_SERIAL_MACS");
   if (env != nullptr && *env != '\0' && std::strcmp(env, "auto") != 0) {

@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  NATIVE_SERIAL_BELOW_DEFAULT, nativeSerialChoices, runNativeConvLstm, setNativeSerialBelow, setNativeThreads,
+  NATIVE_SERIAL_BELOW_DEFAULT, nativeAutoMaxMacs, nativeSerialChoices, runNativeConvLstm, setNativeSerialBelow,
+  setNativeThreads,
 } from '../../../models/native/convlstm-native.js';
 import { loadNativeAddon } from '../../../models/native/loader.js';
 import { type Case, makeInputs, valuesAndGrads } from './reference.js';
@@ -74,6 +75,13 @@ describe.skipIf(skipReason !== '')('native ConvLSTM determinism', () => {
       expect(e.serialMs).toBeGreaterThan(0);
       expect(e.serial).toBe(e.serialMs! < e.poolMs!);
     }
+    // A call shape at or above the threshold the addon reports always runs on the pool, untimed.
+    const big: Case = { B: 1, T: 1, Cin: 32, H: 32, W: 32, hid: 32, kh: 3, kw: 3, bias: true };
+    expect(big.B * big.H * big.W * big.kh * big.kw * (big.Cin + big.hid) * 4 * big.hid).toBeGreaterThanOrEqual(nativeAutoMaxMacs());
+    const bigInputs = makeInputs(big, 5);
+    valuesAndGrads(runNativeConvLstm, bigInputs, 5);
+    expect(nativeSerialChoices().filter((e) => e.dims.join() === [1, 1, 32, 32, 32, 32, 3, 3, 1].join())).toEqual([]);
+    tf.dispose(Object.values(bigInputs).filter((t): t is tf.Tensor => t !== null));
     // A fixed threshold replaces auto mode; going back to auto starts the timings over.
     expect(setNativeSerialBelow(0)).toBe(0);
     valuesAndGrads(runNativeConvLstm, inputs, 5);

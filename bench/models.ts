@@ -64,24 +64,20 @@ function parseShapes(spec: string): Shape[] {
   });
 }
 
-/** Multiply-accumulates of one forward pass (the convolutions; 3x3 kernels). */
-/** Multiply-adds of layer l's convolution per time step. */
+/** Multiply-adds of layer l's convolution per time step (3x3 kernels). */
 function layerStepMacs(s: Shape, l: number): number {
   return s.B * s.H * s.W * 9 * ((l === 0 ? s.C : s.hid) + s.hid) * 4 * s.hid;
 }
 
+/** Multiply-accumulates of one forward pass (the convolutions; 3x3 kernels). */
 function forwardMacs(s: Shape): number {
   let macs = 0;
   for (let l = 0; l < s.layers; l++) macs += s.T * layerStepMacs(s, l);
   return macs;
 }
 
-/** Calls the native layer spends choosing serial or pool for a small call shape (addon.cc: 1 + 2x2). */
-const AUTO_TUNE_CALLS = 5;
-function hasAutoTunedLayer(s: Shape): boolean {
-  for (let l = 0; l < s.layers; l++) if (layerStepMacs(s, l) < nativeAutoMaxMacs()) return true;
-  return false;
-}
+/** At most this many extra warm-up calls while the native layer is still timing serial vs pool. */
+const MAX_AUTO_TUNE_CALLS = 10;
 
 const PAUSE_MS = 30;
 /** GFLOP counted per multiply-add of the forward convolutions: a training step counts 3 passes. */
@@ -288,9 +284,10 @@ async function main(): Promise<void> {
         // Warm-up (kernel set-up, XNNPACK operator caches, JIT, buffer caches). A measurement whose
         // warm-up takes over SLOW_S seconds gets at most 3 timed runs (the row says so).
         let warmS = seconds(ours[kind]);
-        // The native layer times call shapes under 64 M multiply-adds per step on the pool and on one
-        // thread on their first 5 calls, then keeps the faster (addon.cc): those calls are warm-up too.
-        if (choice === 'native' && hasAutoTunedLayer(s)) for (let i = 1; i < AUTO_TUNE_CALLS; i++) warmS = seconds(ours[kind]);
+        // The native layer times small call shapes on the pool and on one thread on their first calls,
+        // then keeps the faster (addon.cc): those calls are warm-up too, until every shape has decided.
+        const undecided = () => nativeSerialChoices().some((e) => e.serial === null);
+        if (choice === 'native') for (let i = 0; i < MAX_AUTO_TUNE_CALLS && undecided(); i++) warmS = seconds(ours[kind]);
         const n = warmS > SLOW_S ? Math.min(runs, 3) : runs;
         if (n < runs) notes.push(`${kind} median of ${n} (warm-up ${warmS.toFixed(0)} s)`);
         let active: boolean[] = [];

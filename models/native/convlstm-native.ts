@@ -84,8 +84,9 @@ export const NATIVE_SERIAL_BELOW_DEFAULT = 'auto';
 
 /**
  * Which layer calls run on the calling thread alone instead of the pool. 'auto' (the default):
- * call shapes under {@link nativeAutoMaxMacs} (64e6) multiply-adds per time step are timed both ways on their first calls and
- * then run the faster way (which one wins depends on the machine; see addon.cc). A number: calls
+ * call shapes under {@link nativeAutoMaxMacs} (64e6) multiply-adds per time step are timed both
+ * ways on their first calls and then run the faster way (which one wins depends on the machine;
+ * see addon.cc). A number: calls
  * under `macs` multiply-adds per step run serially, the rest on the pool (0 = always every thread).
  * Results are the same bits either way. Returns the new setting.
  */

@@ -1,5 +1,6 @@
 // Thread pool. Each parallel region is a Job (items claimed through atomic counters, one home range
-// per thread, completion counted per item); the calling thread works on it too and returns as soon as every item is done.
+// per thread, completion counted per item); the calling thread works on it too and returns as soon
+// as every item is done.
 // It never waits for a worker merely to wake up: on a loaded machine a sleeping worker may not be
 // scheduled for milliseconds, and the caller simply takes its items. Workers hold the job through a
 // shared_ptr, so one that wakes late finds no items left and touches nothing of the finished job.

@@ -1,7 +1,7 @@
 // A persistent thread pool: the calling thread plus (threads - 1) workers that sleep between jobs.
 // Work items are handed out through atomic counters (a contiguous home range per thread, then the
-// others' leftovers); kernels make every item's result independent
-// of which thread runs it, so results do not depend on the thread count (see kernels.inc).
+// others' leftovers); kernels make every item's result independent of which thread runs it, so
+// results do not depend on the thread count (see kernels.inc).
 #pragma once
 #include <functional>
 

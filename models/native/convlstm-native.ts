@@ -117,6 +117,21 @@ export function setNativeIsa(name: string): string {
   }
 }
 
+/**
+ * Whether 3x3 convolutions use Winograd F(2x2, 3x3) (true, the default; env
+ * GRIDCAST_NATIVE_WINOGRAD=0 turns it off) or the direct implicit GEMM (other kernel sizes always
+ * do). Results agree to ~1e-6; each way is deterministic. Returns the new setting.
+ */
+export function setNativeWinograd(on: boolean): boolean {
+  return addonOrThrow().setWinograd(on);
+}
+
+/** Whether 3x3 convolutions currently use Winograd (false without the addon). */
+export function nativeWinograd(): boolean {
+  const { addon } = loadNativeAddon();
+  return addon ? addon.info().winograd : false;
+}
+
 /** Instruction sets this CPU can run with the addon, fastest first ([] when unavailable). */
 export function nativeIsas(): string[] {
   const { addon } = loadNativeAddon();

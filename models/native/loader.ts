@@ -30,6 +30,8 @@ export interface NativeInfo {
   isas: string[];
   /** Auto mode times layer call shapes under this many multiply-adds per time step (serial or pool). */
   autoMaxMacs: number;
+  /** 3x3 convolutions use Winograd F(2x2, 3x3) (else the direct implicit GEMM). */
+  winograd: boolean;
 }
 
 /** One call shape's serial-or-pool timing in auto mode (`setSerialBelow(-1)`, the default). */
@@ -53,6 +55,8 @@ export interface NativeAddon {
   setThreads(n: number): number;
   /** Forces an instruction set ('auto' | 'avx512' | 'avx2' | 'portable'); returns the one chosen. */
   setIsa(name: string): string;
+  /** 3x3 convolutions by Winograd F(2x2, 3x3) (true) or direct; returns the setting. */
+  setWinograd(on: boolean): boolean;
   /**
    * Layer calls under `macs` multiply-adds per time step run on the calling thread, the rest on the
    * pool; -1 = auto (default: small call shapes are timed both ways, then run the faster). Returns it.

@@ -24,6 +24,16 @@
 #include "pool.h"
 
 namespace gridcast {
+
+namespace {
+bool winogradOn = [] {
+  const char* e = std::getenv("GRIDCAST_NATIVE_WINOGRAD");
+  return e == nullptr || std::strcmp(e, "0") != 0;
+}();
+}  // namespace
+bool winogradEnabled() { return winogradOn; }
+void setWinogradEnabled(bool on) { winogradOn = on; }
+
 namespace {
 
 std::vector<const Kernels*> availableKernels() {
@@ -132,6 +142,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   for (const Kernels* k : availableKernels()) isas.Set(i++, k->name);
   o.Set("isas", isas);
   o.Set("autoMaxMacs", AUTO_MAX_MACS);
+  o.Set("winograd", winogradEnabled());
   return o;
 }
 
@@ -275,6 +286,14 @@ Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   if (k == nullptr) throw Napi::RangeError::New(env, "instruction set '" + name + "' is not available on this CPU");
   active = k;
   return Napi::String::New(env, k->name);
+}
+
+// setWinograd(on) -> on: 3x3 convolutions by Winograd F(2x2, 3x3) (true, the default) or direct.
+Napi::Value SetWinograd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsBoolean()) throw Napi::TypeError::New(env, "setWinograd expects a boolean");
+  setWinogradEnabled(info[0].As<Napi::Boolean>().Value());
+  return Napi::Boolean::New(env, winogradEnabled());
 }
 
 // forward(dims, x, kernel, bias|null, h0, c0, out, hT, cT, keep) -> External | null
@@ -506,6 +525,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa));
+  exports.Set("setWinograd", Napi::Function::New(env, SetWinograd));
   exports.Set("setSerialBelow", Napi::Function::New(env, SetSerialBelow));
   exports.Set("serialChoices", Napi::Function::New(env, SerialChoices));
   exports.Set("forward", Napi::Function::New(env, Forward));

@@ -34,6 +34,11 @@ size_t trimBufferCache();
 
 struct Kernels;
 
+/** Whether 3x3 convolutions take Winograd F(2x2, 3x3) (winograd.inc) instead of the direct implicit
+ *  GEMM. On unless GRIDCAST_NATIVE_WINOGRAD=0; `setWinograd()` of the addon switches it. */
+bool winogradEnabled();
+void setWinogradEnabled(bool on);
+
 /**
  * What the forward pass keeps for BPTT, in the kernel's internal layouts (channels last; gate
  * columns interleaved per block of V hidden channels: [i(V) f(V) o(V) g(V)] per block).

@@ -9,6 +9,7 @@
  *   node scripts/build-native.mjs                                       # after it
  *   npx tsx bench/native-ab.ts /tmp/a.node models/native/build/Release/gridcast_native.node \
  *     [--threads 2] [--rounds 9] [--shapes "8,10,4,32,32,32;2,5,64,64,64,64"]   # B,T,Cin,H,W,hidden
+ *     [--isa avx2|portable]   # force an instruction set in both builds
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -30,8 +31,10 @@ const threads = Number(arg('threads') ?? 2);
 const rounds = Number(arg('rounds') ?? 9);
 const shapes = (arg('shapes') ?? '8,10,4,32,32,32;8,10,32,32,32,32;2,5,4,64,64,64;2,5,64,64,64,64')
   .split(';').map((s) => s.split(',').map(Number));
+const isa = arg('isa');
 for (const b of builds) {
   b.setThreads(threads);
+  if (isa) b.setIsa(isa);
   b.setSerialBelow(0); // always the pool: the A/B is about the kernels, not the serial choice
 }
 

@@ -123,6 +123,9 @@ export function setNativeIsa(name: string): string {
  * do). Results agree to ~1e-6; each way is deterministic. Returns the new setting.
  */
 export function setNativeWinograd(on: boolean): boolean {
+  if (typeof on !== 'boolean') {
+    throw new NativeKernelError(`winograd must be true or false, got ${String(on)}`, { field: 'winograd' });
+  }
   return addonOrThrow().setWinograd(on);
 }
 

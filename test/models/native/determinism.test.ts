@@ -9,7 +9,7 @@ import {
   setNativeThreads,
 } from '../../../models/native/convlstm-native.js';
 import { loadNativeAddon } from '../../../models/native/loader.js';
-import { type Case, makeInputs, valuesAndGrads } from './reference.js';
+import { type Case, makeInputs, sameResults, valuesAndGrads } from './reference.js';
 import { skipReason, useCpu } from './setup.js';
 
 describe.skipIf(skipReason !== '')('native ConvLSTM determinism', () => {
@@ -30,10 +30,7 @@ describe.skipIf(skipReason !== '')('native ConvLSTM determinism', () => {
       expect(setNativeThreads(n)).toBe(n);
       return valuesAndGrads(runNativeConvLstm, inputs, 5);
     });
-    for (const other of results.slice(1)) {
-      other.values.forEach((v, i) => expect(Buffer.from(v.buffer).equals(Buffer.from(results[0]!.values[i]!.buffer))).toBe(true));
-      other.grads.forEach((g, i) => expect(Buffer.from(g.buffer).equals(Buffer.from(results[0]!.grads[i]!.buffer))).toBe(true));
-    }
+    for (const other of results.slice(1)) expect(sameResults(other, results[0]!)).toBe(true);
     tf.dispose(Object.values(inputs).filter((t): t is tf.Tensor => t !== null));
   });
 
@@ -46,8 +43,7 @@ describe.skipIf(skipReason !== '')('native ConvLSTM determinism', () => {
       return valuesAndGrads(runNativeConvLstm, inputs, 5);
     });
     setNativeSerialBelow(0);
-    results[1]!.values.forEach((v, i) => expect(Buffer.from(v.buffer).equals(Buffer.from(results[0]!.values[i]!.buffer))).toBe(true));
-    results[1]!.grads.forEach((g, i) => expect(Buffer.from(g.buffer).equals(Buffer.from(results[0]!.grads[i]!.buffer))).toBe(true));
+    expect(sameResults(results[1]!, results[0]!)).toBe(true);
     expect(() => setNativeSerialBelow(-1)).toThrow(/serial threshold/);
     tf.dispose(Object.values(inputs).filter((t): t is tf.Tensor => t !== null));
   });
@@ -62,10 +58,7 @@ describe.skipIf(skipReason !== '')('native ConvLSTM determinism', () => {
     expect(mine()).toEqual([]);
     // Each round: one inference call, one forward with gradients recorded, one backward.
     const results = Array.from({ length: 7 }, () => valuesAndGrads(runNativeConvLstm, inputs, 5));
-    for (const other of results.slice(1)) {
-      other.values.forEach((v, i) => expect(Buffer.from(v.buffer).equals(Buffer.from(results[0]!.values[i]!.buffer))).toBe(true));
-      other.grads.forEach((g, i) => expect(Buffer.from(g.buffer).equals(Buffer.from(results[0]!.grads[i]!.buffer))).toBe(true));
-    }
+    for (const other of results.slice(1)) expect(sameResults(other, results[0]!)).toBe(true);
     const choices = mine();
     expect(choices.map((e) => e.kind).sort()).toEqual(['backward', 'forward', 'inference']);
     for (const e of choices) {

@@ -94,6 +94,17 @@ export function valuesAndGrads(layer: Layer, t: LayerTensors, seed: number): { v
   });
 }
 
+/** Whether two arrays hold the same bits. */
+export function sameBits(a: Float32Array, b: Float32Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
+/** Whether two valuesAndGrads results hold the same bits in every value and every gradient. */
+export function sameResults(a: ReturnType<typeof valuesAndGrads>, b: ReturnType<typeof valuesAndGrads>): boolean {
+  return a.values.length === b.values.length && a.grads.length === b.grads.length &&
+    a.values.every((v, i) => sameBits(v, b.values[i]!)) && a.grads.every((g, i) => sameBits(g, b.grads[i]!));
+}
+
 /** max |a - b| over max |b| (0 when b is all zeros and a equals it). */
 export function relativeError(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) return Infinity;

@@ -16,7 +16,9 @@ import {
 } from '../../../models/native/convlstm-native.js';
 import { NativeKernelError } from '../../../models/native/errors.js';
 import { repoRoot } from '../../helpers.js';
-import { type Case, makeInputs, maxAbsDiff, referenceLayer, relativeError, valuesAndGrads } from './reference.js';
+import {
+  type Case, makeInputs, maxAbsDiff, referenceLayer, relativeError, sameResults, valuesAndGrads,
+} from './reference.js';
 import { skipReason, useCpu } from './setup.js';
 
 const cases: Array<[string, Case]> = [
@@ -66,15 +68,13 @@ describe.skipIf(skipReason !== '')('native ConvLSTM: Winograd F(2x2, 3x3) and th
   });
 
   it('the switch takes effect for 3x3 kernels only', () => {
-    const same = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer).equals(Buffer.from(b.buffer));
     const c3: Case = { B: 2, T: 2, Cin: 3, H: 6, W: 7, hid: 10, kh: 3, kw: 3, bias: true };
     const a = layerResults(true, c3, 8), b = layerResults(false, c3, 8);
     // Different arithmetic, so different rounding somewhere (agreement is checked above).
-    expect(a.values.every((v, i) => same(v, b.values[i]!)) && a.grads.every((g, i) => same(g, b.grads[i]!))).toBe(false);
+    expect(sameResults(a, b)).toBe(false);
     const c5: Case = { B: 2, T: 2, Cin: 3, H: 6, W: 7, hid: 10, kh: 3, kw: 5, bias: true };
     const d = layerResults(true, c5, 9), e = layerResults(false, c5, 9);
-    d.values.forEach((v, i) => expect(same(v, e.values[i]!)).toBe(true));
-    d.grads.forEach((g, i) => expect(same(g, e.grads[i]!)).toBe(true));
+    expect(sameResults(d, e)).toBe(true);
     setNativeWinograd(true);
   });
 
@@ -85,10 +85,7 @@ describe.skipIf(skipReason !== '')('native ConvLSTM: Winograd F(2x2, 3x3) and th
       expect(setNativeThreads(n)).toBe(n);
       return layerResults(on, c, 4243);
     });
-    for (const other of results.slice(1)) {
-      other.values.forEach((v, i) => expect(Buffer.from(v.buffer).equals(Buffer.from(results[0]!.values[i]!.buffer))).toBe(true));
-      other.grads.forEach((g, i) => expect(Buffer.from(g.buffer).equals(Buffer.from(results[0]!.grads[i]!.buffer))).toBe(true));
-    }
+    for (const other of results.slice(1)) expect(sameResults(other, results[0]!)).toBe(true);
     setNativeWinograd(true);
   });
 

@@ -1,11 +1,13 @@
 /**
  * The fused native layer against the seed's cell written with composite TensorFlow.js ops on the
  * cpu backend: outputs, h and c to 1e-5, and the gradients for x, kernel, bias, h0 and c0 to 1e-4
- * (relative to the largest reference value), with upstream gradients on all three outputs.
+ * (relative to the largest reference value), with upstream gradients on all three outputs. 3x3
+ * cases run twice: by Winograd F(2x2, 3x3) (the default) and by the direct implicit GEMM, whose
+ * column tiles and tails these channel counts were chosen for.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { runNativeConvLstm } from '../../../models/native/convlstm-native.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runNativeConvLstm, setNativeWinograd } from '../../../models/native/convlstm-native.js';
 import { type Case, makeInputs, maxAbsDiff, referenceLayer, relativeError, valuesAndGrads } from './reference.js';
 import { skipReason, useCpu } from './setup.js';
 
@@ -22,8 +24,17 @@ const cases: Array<[string, Case]> = [
   ['28 channels (AVX2: exactly half a vector left, the 4-channel tail; AVX-512: a padded column)', { B: 2, T: 2, Cin: 4, H: 4, W: 5, hid: 24, kh: 3, kw: 3, bias: true }],
 ];
 
-describe.skipIf(skipReason !== '')('native ConvLSTM parity with composite TensorFlow.js', () => {
-  beforeAll(useCpu);
+describe.skipIf(skipReason !== '').each([
+  ['Winograd for 3x3', true],
+  ['direct convolution', false],
+])('native ConvLSTM parity with composite TensorFlow.js (%s)', (_path, winograd) => {
+  beforeAll(async () => {
+    await useCpu();
+    setNativeWinograd(winograd);
+  });
+  afterAll(() => {
+    setNativeWinograd(true);
+  });
 
   it.each(cases)('%s', (_name, c) => {
     const inputs = makeInputs(c, 1000 + c.hid * 7 + c.W);

@@ -64,11 +64,17 @@ for (const [B, T, Cin, H, W, hid] of shapes as [number, number, number, number, 
   const kinds = ['inference', 'forward', 'backward'] as const;
   const times = builds.map(() => ({ inference: [] as number[], forward: [] as number[], backward: [] as number[] }));
   const sums = builds.map(() => '');
+  // Output arrays per build, made once and first written in the warm-up round: on VMs where a page
+  // touched for the first time costs ~15 µs (DAMON/balloon), fresh arrays per round added ~40 ms to
+  // whichever call wrote them first and favoured the build whose freed arrays the allocator reused.
+  const outs = builds.map(() => ({
+    out: new Float32Array(B * T * hid * H * W), hT: new Float32Array(st), cT: new Float32Array(st),
+    dx: new Float32Array(x.length), dw: new Float32Array(w.length), db: new Float32Array(bias.length),
+    dh0: new Float32Array(st), dc0: new Float32Array(st),
+  }));
   for (let r = 0; r <= rounds; r++) {
     builds.forEach((addon, k) => {
-      const out = new Float32Array(B * T * hid * H * W), hT = new Float32Array(st), cT = new Float32Array(st);
-      const dx = new Float32Array(x.length), dw = new Float32Array(w.length), db = new Float32Array(bias.length);
-      const dh0 = new Float32Array(st), dc0 = new Float32Array(st);
+      const { out, hT, cT, dx, dw, db, dh0, dc0 } = outs[k]!;
       let t0 = process.hrtime.bigint();
       addon.forward(dims, x, w, bias, h0, c0, out, hT, cT, false);
       const inf = ms(t0);

@@ -3,7 +3,8 @@
  * direct implicit GEMM when it is switched off. Both against the composite TensorFlow.js reference
  * (outputs 1e-5, gradients 1e-4 relative) and against each other, on shapes that exercise the
  * tiling's edges: odd H and W (partial 2x2 tiles), grids smaller than a tile, channel counts that
- * are not multiples of the vector width, tile rows longer than one register tile, B=1, T=1.
+ * are not multiples of the vector width, tile rows longer than one register tile, rows wider than
+ * one work item's chunk of tiles, B=1, T=1.
  * Also: bit-identical for 1, 2 and 3 threads on both paths, the switch (function and env).
  */
 import { execFileSync } from 'node:child_process';
@@ -28,6 +29,7 @@ const cases: Array<[string, Case]> = [
   ['hidden 17, 20 channels (padded columns and lanes)', { B: 1, T: 3, Cin: 3, H: 6, W: 6, hid: 17, kh: 3, kw: 3, bias: true }],
   ['73 channels, hidden 33 (several column tiles, a padded last one)', { B: 1, T: 2, Cin: 40, H: 5, W: 4, hid: 33, kh: 3, kw: 3, bias: true }],
   ['W=33: 17 tiles per row (more than one register tile), H=3', { B: 2, T: 2, Cin: 2, H: 3, W: 33, hid: 8, kh: 3, kw: 3, bias: true }],
+  ['W=131: rows of 66 tiles split into chunks of 32, 32 and 2 (the last one partial)', { B: 1, T: 2, Cin: 3, H: 5, W: 131, hid: 6, kh: 3, kw: 3, bias: true }],
   ['hidden 32, 12x12 (even: no partial tiles)', { B: 2, T: 3, Cin: 4, H: 12, W: 12, hid: 32, kh: 3, kw: 3, bias: true }],
 ];
 
@@ -80,7 +82,7 @@ describe.skipIf(skipReason !== '')('native ConvLSTM: Winograd F(2x2, 3x3) and th
 
   it.each([true, false])('winograd=%s: bit-identical outputs and gradients for 1, 2 and 3 threads', (on) => {
     setNativeSerialBelow(0); // always the pool
-    const c: Case = { B: 2, T: 3, Cin: 5, H: 9, W: 11, hid: 20, kh: 3, kw: 3, bias: true };
+    const c: Case = { B: 2, T: 3, Cin: 5, H: 9, W: 75, hid: 20, kh: 3, kw: 3, bias: true };
     const results = [1, 2, 3].map((n) => {
       expect(setNativeThreads(n)).toBe(n);
       return layerResults(on, c, 4243);
